@@ -1,0 +1,35 @@
+// Small text helpers shared by the library's sources (private).
+#ifndef OTIOSE_DETAIL_TEXT_H_
+#define OTIOSE_DETAIL_TEXT_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace otiose::detail {
+
+// True when `s` is well-formed UTF-8 (no overlongs, surrogates or >U+10FFFF).
+bool valid_utf8(std::string_view s) noexcept;
+
+// `s` with every ill-formed UTF-8 sequence replaced by U+FFFD.
+std::string to_valid_utf8(std::string_view s);
+
+// At most `max_bytes` of `s`, cut at a character boundary.
+std::string utf8_prefix(std::string_view s, std::size_t max_bytes);
+
+// `s` without leading and trailing ASCII white space.
+std::string_view trim(std::string_view s) noexcept;
+
+// 1-based line and column of byte `offset` in `text` (column counts bytes).
+std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) noexcept;
+
+// Reads a whole file; throws Error(kIo) naming the path.
+std::string read_file(const std::string& path);
+
+// ASCII lower case.
+std::string ascii_lower(std::string_view s);
+
+}  // namespace otiose::detail
+
+#endif  // OTIOSE_DETAIL_TEXT_H_

@@ -1,0 +1,69 @@
+// What every otiose-* tool shares: exit codes, colour, error reporting.
+// Tools only; the library never prints.
+#ifndef OTIOSE_QUERY_CLI_H_
+#define OTIOSE_QUERY_CLI_H_
+
+#include <otiose/error.h>
+
+#include <unistd.h>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+namespace otiose::cli {
+
+// Documented in README.md ("Exit codes"); never renumber.
+enum ExitCode : int {
+  kOk = 0,
+  kBadCorpus = 1,     // the corpus or page has errors (reported on stderr)
+  kUsage = 2,         // bad command line
+  kNotFound = 3,      // unknown specimen
+  kIndexProblem = 4,  // index missing, damaged, locked, or model unreadable
+  kIoProblem = 5,     // a file could not be read or written
+  kBadQuery = 6,      // the query could not be parsed
+};
+
+inline int exit_code(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kIo: return kIoProblem;
+    case ErrorKind::kIndex:
+    case ErrorKind::kModel: return kIndexProblem;
+    case ErrorKind::kQuery: return kBadQuery;
+    case ErrorKind::kNotFound: return kNotFound;
+    case ErrorKind::kUsage: return kUsage;
+    case ErrorKind::kCorpus: return kBadCorpus;
+  }
+  return kIoProblem;
+}
+
+// Colour only on a terminal, never with NO_COLOR set (https://no-color.org)
+// or on a dumb terminal.
+inline bool colour_wanted(std::FILE* stream) {
+  const char* no_colour = std::getenv("NO_COLOR");
+  if (no_colour != nullptr && *no_colour != '\0') return false;
+  const char* term = std::getenv("TERM");
+  if (term != nullptr && std::string(term) == "dumb") return false;
+  return isatty(fileno(stream)) != 0;
+}
+
+struct Style {
+  bool on = false;
+  std::string bold() const { return on ? "\033[1m" : ""; }
+  std::string dim() const { return on ? "\033[2m" : ""; }
+  std::string red() const { return on ? "\033[31m" : ""; }
+  std::string green() const { return on ? "\033[32m" : ""; }
+  std::string yellow() const { return on ? "\033[33m" : ""; }
+  std::string cyan() const { return on ? "\033[36m" : ""; }
+  std::string reset() const { return on ? "\033[0m" : ""; }
+};
+
+// "otiose-search: error: <message>" on stderr.
+inline void print_error(const char* tool, const std::string& message) {
+  Style s{colour_wanted(stderr)};
+  std::cerr << tool << ": " << s.red() << "error: " << s.reset() << message << '\n';
+}
+
+}  // namespace otiose::cli
+
+#endif  // OTIOSE_QUERY_CLI_H_

@@ -1,0 +1,106 @@
+#include <otiose/error.h>
+#include <otiose/record.h>
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "test_util.h"
+
+using otiose::load_corpus;
+using otiose::test::TempDir;
+using otiose::test::write_file;
+
+namespace {
+
+std::string record(const std::string& slug, const std::string& extra = "") {
+  return R"({"slug": ")" + slug + R"(", "title": "T )" + slug + R"(", "tagline": "t")" + extra +
+         "}";
+}
+
+std::vector<std::string> messages(const otiose::Corpus& c) {
+  std::vector<std::string> out;
+  for (const auto& d : c.diagnostics) out.push_back(d.to_string());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a directory is read recursively, in sorted order, *.json only") {
+  TempDir dir;
+  write_file(dir.path() / "b.json", record("bee"));
+  write_file(dir.path() / "sub" / "a.json", record("ant"));
+  write_file(dir.path() / "notes.txt", "not a record");
+  auto corpus = load_corpus({dir.path().string()});
+  REQUIRE(corpus.diagnostics.empty());
+  REQUIRE(corpus.records.size() == 2);
+  CHECK(corpus.records[0].record.slug == "ant");
+  CHECK(corpus.records[1].record.slug == "bee");
+  CHECK(corpus.records[0].origin == (dir.path() / "sub" / "a.json").string());
+}
+
+TEST_CASE("a duplicate slug names both places") {
+  TempDir dir;
+  write_file(dir.path() / "one.json", record("sdet"));
+  write_file(dir.path() / "two.json", record("sdet"));
+  auto corpus = load_corpus({dir.path().string()});
+  CHECK(corpus.records.size() == 1);
+  REQUIRE(corpus.error_count() == 1);
+  CHECK(messages(corpus)[0] == (dir.path() / "two.json").string() +
+                                   ": slug: duplicate slug \"sdet\", first defined at " +
+                                   (dir.path() / "one.json").string());
+  CHECK_FALSE(corpus.usable());
+}
+
+TEST_CASE("an empty directory is an error, not an empty catalogue") {
+  TempDir dir;
+  auto corpus = load_corpus({dir.path().string()});
+  CHECK(corpus.records.empty());
+  REQUIRE(corpus.error_count() == 1);
+  CHECK(messages(corpus)[0].find("no *.json records found") != std::string::npos);
+}
+
+TEST_CASE("JSON Lines with a bad line in the middle reports it and keeps reading") {
+  TempDir dir;
+  write_file(dir.path() / "c.jsonl",
+             record("one") + "\n\n" + R"({"slug": "two", "title": "T", "tagline": "t", )" +
+                 R"("flight_risk": {"percent": "high"}})" + "\n{broken\n" + record("four") + "\n");
+  auto corpus = load_corpus({dir / "c.jsonl"});
+  REQUIRE(corpus.records.size() == 2);
+  CHECK(corpus.records[0].origin == dir / "c.jsonl" + ":5");
+  CHECK(corpus.bad_records == 2);
+  auto m = messages(corpus);
+  REQUIRE(m.size() == 2);
+  CHECK(m[0] ==
+        dir / "c.jsonl" + ":3: flight_risk.percent: expected an integer 0..100, got \"high\"");
+  CHECK(m[1].rfind(dir / "c.jsonl" + ":4:2: malformed JSON: ", 0) == 0);
+  CHECK_FALSE(corpus.usable());
+}
+
+TEST_CASE("keep_going makes the good records usable, still reporting the bad") {
+  std::istringstream in(record("good") + "\n" + record("Bad") + "\n");
+  otiose::LoadOptions options;
+  options.keep_going = true;
+  auto corpus = load_corpus({"-"}, options, &in);
+  CHECK(corpus.records.size() == 1);
+  CHECK(corpus.error_count() == 1);
+  CHECK(corpus.usable());
+  CHECK(messages(corpus)[0] == "-:2: slug: expected lower-case words joined by '-', got \"Bad\"");
+}
+
+TEST_CASE("a missing source is an I/O error naming it") {
+  try {
+    load_corpus({"/no/such/corpus"});
+    FAIL("expected an exception");
+  } catch (const otiose::Error& e) {
+    CHECK(e.kind() == otiose::ErrorKind::kIo);
+    CHECK(std::string(e.what()) == "/no/such/corpus: no such file or directory");
+  }
+}
+
+TEST_CASE("the bundled catalogue loads clean") {
+  auto corpus = load_corpus({otiose::test::source_path("data")});
+  for (const auto& m : messages(corpus)) UNSCOPED_INFO(m);
+  CHECK(corpus.diagnostics.empty());
+  CHECK(corpus.records.size() >= 1);
+}

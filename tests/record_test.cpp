@@ -1,0 +1,197 @@
+#include <otiose/record.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "test_util.h"
+
+using otiose::Diagnostic;
+using otiose::parse_record;
+
+namespace {
+
+// A record with every field of SCHEMA.md set.
+std::string full_record() {
+  return R"({
+  "slug": "sdet",
+  "title": "SDET",
+  "tagline": "Automates the obvious.",
+  "aliases": ["Software Development Engineer in Test", "Automation Engineer"],
+  "org_chart": {"summary": "Under QA.", "reports_to": ["QA Manager"], "manages": []},
+  "habitat": ["SaaS", "Banks"],
+  "salary": {"average": 120000, "low": 90000, "high": 160000, "currency": "USD",
+             "note": "A note.", "quote": "A quote."},
+  "flight_risk": {"percent": 60, "label": "HIGH RISK", "diagnosis": "Flaky."},
+  "metrics": [{"name": "Coverage", "description": "Lines touched."}],
+  "weaponry": [{"name": "Selenium Grid", "description": "Browsers."}],
+  "survival": [{"when": "IF ENGAGED", "advice": "Blame the environment."}],
+  "jd_autopsy": [{"illusion": "Build frameworks.", "source": null, "translation": "Retry loops."},
+                 {"illusion": "Own quality.", "source": "acme.example", "translation": "Own blame."}],
+  "day_log": [{"start": "09:00", "end": "10:00", "title": "Standup", "description": "Red builds."}],
+  "burn_ward": [{"text": "Everything is flaky.", "source": null},
+                {"text": "I retry for a living.", "source": "teamblind.com"}],
+  "related": [{"title": "QA Manager", "slug": "qa-manager", "match": 84, "tagline": "Signs off."}],
+  "x_custom": {"kept": [1, 2, 3]}
+})";
+}
+
+// Parses `text` and returns the "field: message" of its first error.
+std::string first_error(const std::string& text) {
+  auto parsed = parse_record(text, "t.json");
+  for (const auto& d : parsed.diagnostics)
+    if (d.is_error()) return d.field;
+  return "<no error>";
+}
+
+std::string with(const std::string& key, const std::string& value) {
+  auto j = nlohmann::json::parse(full_record());
+  j[key] = nlohmann::json::parse(value);
+  return j.dump();
+}
+
+std::string without(const std::string& key) {
+  auto j = nlohmann::json::parse(full_record());
+  j.erase(key);
+  return j.dump();
+}
+
+}  // namespace
+
+TEST_CASE("every field round-trips through JSON") {
+  auto parsed = parse_record(full_record(), "full.json");
+  REQUIRE(parsed.record);
+  const auto& r = *parsed.record;
+  CHECK(r.slug == "sdet");
+  CHECK(r.aliases->size() == 2);
+  CHECK(r.org_chart->reports_to == std::vector<std::string>{"QA Manager"});
+  CHECK(r.salary->average == 120000);
+  CHECK(r.salary->currency == "USD");
+  CHECK(r.flight_risk->percent == 60);
+  CHECK((*r.jd_autopsy)[0].source == std::nullopt);
+  CHECK((*r.jd_autopsy)[1].source == "acme.example");
+  CHECK((*r.burn_ward)[1].source == "teamblind.com");
+  CHECK((*r.related)[0].match == 84);
+  CHECK(r.extra.at("x_custom") == R"({"kept":[1,2,3]})");
+
+  for (int indent : {-1, 2}) {
+    std::string text = otiose::to_json(r, indent);
+    auto again = parse_record(text, "again.json");
+    REQUIRE(again.record);
+    CHECK(*again.record == r);
+    CHECK(otiose::to_json(*again.record, indent) == text);
+  }
+  // The JSON itself is the same document, key for key.
+  CHECK(nlohmann::json::parse(otiose::to_json(r)) == nlohmann::json::parse(full_record()));
+}
+
+TEST_CASE("an unknown top-level field is a warning, not an error") {
+  auto parsed = parse_record(full_record(), "full.json");
+  REQUIRE(parsed.record);
+  REQUIRE(parsed.diagnostics.size() == 1);
+  CHECK(parsed.diagnostics[0].severity == Diagnostic::Severity::kWarning);
+  CHECK(parsed.diagnostics[0].to_string() ==
+        "full.json: warning: x_custom: unknown top-level field (kept for the round trip)");
+}
+
+TEST_CASE("validation names the file, the field and what was found") {
+  auto parsed = parse_record(with("flight_risk", R"({"percent": "high"})"), "data/roles/sdet.json");
+  REQUIRE_FALSE(parsed.record);
+  REQUIRE(parsed.diagnostics.size() == 2);  // and the x_custom warning
+  CHECK(parsed.diagnostics[1].to_string() ==
+        "data/roles/sdet.json: flight_risk.percent: expected an integer 0..100, got \"high\"");
+}
+
+TEST_CASE("each broken field is reported at its path") {
+  struct Case {
+    std::string text;
+    std::string field;
+  };
+  const Case cases[] = {
+      {without("slug"), "slug"},
+      {without("title"), "title"},
+      {without("tagline"), "tagline"},
+      {with("slug", R"("Ceo")"), "slug"},
+      {with("slug", R"("../../etc")"), "slug"},
+      {with("slug", "42"), "slug"},
+      {with("title", R"("   ")"), "title"},
+      {with("aliases", R"("one")"), "aliases"},
+      {with("aliases", R"(["ok", 7])"), "aliases[1]"},
+      {with("org_chart", R"({"reports_to": "boss"})"), "org_chart.reports_to"},
+      {with("habitat", R"([""])"), "habitat[0]"},
+      {with("salary", R"({"average": -5})"), "salary.average"},
+      {with("salary", R"({"average": 1.5})"), "salary.average"},
+      {with("salary", R"({"average": 1e300})"), "salary.average"},
+      {with("salary", R"({"low": 200, "high": 100})"), "salary.low"},
+      {with("salary", R"({"average": 50, "low": 100, "high": 200})"), "salary.average"},
+      {with("salary", R"({"currency": "dollars"})"), "salary.currency"},
+      {with("flight_risk", R"({"percent": 140})"), "flight_risk.percent"},
+      {with("flight_risk", R"({"percent": -1})"), "flight_risk.percent"},
+      {with("metrics", R"([{"name": "x"}])"), "metrics[0].description"},
+      {with("weaponry", R"([{"name": 1, "description": "d"}])"), "weaponry[0].name"},
+      {with("survival", R"([{"when": "IF", "advice": null}])"), "survival[0].advice"},
+      {with("jd_autopsy", R"([{"illusion": "i"}])"), "jd_autopsy[0].translation"},
+      {with("jd_autopsy", R"([{"illusion": "i", "translation": "t", "source": 3}])"),
+       "jd_autopsy[0].source"},
+      {with("day_log", R"([{"start": "9am", "end": "10:00", "title": "t", "description": "d"}])"),
+       "day_log[0].start"},
+      {with("day_log", R"([{"start": "11:00", "end": "10:00", "title": "t", "description": "d"}])"),
+       "day_log[0].end"},
+      {with("burn_ward", R"([{"source": "x"}])"), "burn_ward[0].text"},
+      {with("related", R"([{"title": "T", "slug": "t", "match": 101}])"), "related[0].match"},
+      {with("related", R"([{"title": "T", "slug": "sdet", "match": 50}])"), "related[0].slug"},
+      {"[1, 2]", ""},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    CHECK(first_error(c.text) == c.field);
+  }
+}
+
+TEST_CASE("every problem of a record is reported in one pass") {
+  auto j = nlohmann::json::parse(full_record());
+  j["slug"] = "Bad Slug";
+  j["flight_risk"]["percent"] = 500;
+  j["salary"]["average"] = "lots";
+  auto parsed = parse_record(j.dump(), "many.json");
+  REQUIRE_FALSE(parsed.record);
+  int errors = 0;
+  for (const auto& d : parsed.diagnostics) errors += d.is_error();
+  CHECK(errors == 3);
+}
+
+TEST_CASE("malformed JSON names the line and column") {
+  auto parsed = parse_record("{\n  \"slug\": \"a\",\n  \"title\" \"b\"\n}", "bad.json");
+  REQUIRE_FALSE(parsed.record);
+  REQUIRE(parsed.diagnostics.size() == 1);
+  const auto& d = parsed.diagnostics[0];
+  CHECK(d.file == "bad.json");
+  CHECK(d.line == 3);
+  CHECK(d.column == 13);  // where the parser met the stray string
+  CHECK(d.to_string().rfind("bad.json:3:13: malformed JSON: ", 0) == 0);
+}
+
+TEST_CASE("hostile input is refused with a message, not a crash") {
+  CHECK_FALSE(parse_record(std::string(100000, '['), "deep.json").record);
+  CHECK_FALSE(parse_record("", "empty.json").record);
+  CHECK_FALSE(parse_record(std::string("{\"slug\":\"a\0b\"}", 14), "nul.json").record);
+  auto bad_utf8 = with("title", "\"x\"");
+  bad_utf8.replace(bad_utf8.find("\"x\""), 3, "\"\xff\xfe\"");
+  auto parsed = parse_record(bad_utf8, "utf8.json");
+  CHECK_FALSE(parsed.record);
+}
+
+TEST_CASE("quotes are numbered per kind in record order") {
+  auto parsed = parse_record(full_record(), "full.json");
+  REQUIRE(parsed.record);
+  auto q = otiose::quotes(*parsed.record);
+  std::vector<std::string> ids;
+  for (const auto& x : q) ids.push_back(x.id);
+  CHECK(ids == std::vector<std::string>{"sdet#complaint-1", "sdet#complaint-2", "sdet#illusion-1",
+                                        "sdet#illusion-2", "sdet#translation-1",
+                                        "sdet#translation-2", "sdet#salary-1", "sdet#diagnosis-1"});
+  CHECK(q[1].source == "teamblind.com");
+  CHECK(q[3].source == "acme.example");
+  CHECK(q[4].source == std::nullopt);
+}
