@@ -1,0 +1,138 @@
+// similarity.h: SYSTEM MATCH %, the TF-IDF cosine between specimens and
+// between any text and the specimens.
+//
+// The configuration (similarity/tfidf.json) mirrors scikit-learn's
+// TfidfVectorizer, and a model built here agrees with scikit-learn
+// configured the same way to 1e-6 in every cosine. otiose-index builds the
+// model once and stores it in the index directory; SimilarityModel maps that
+// file and answers without re-reading the corpus.
+#ifndef OTIOSE_SIMILARITY_H_
+#define OTIOSE_SIMILARITY_H_
+
+#include <otiose/export.h>
+#include <otiose/record.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace otiose {
+
+// TfidfVectorizer's parameters, plus the record fields that make a
+// specimen's text. See similarity/README.md for the chosen values.
+struct TfidfConfig {
+  bool lowercase = true;                           // str.lower() first
+  std::string token_pattern = R"((?u)\b\w\w+\b)";  // the only pattern supported
+  std::vector<std::string> stop_words;             // empty: none
+  bool sublinear_tf = false;                       // tf = 1 + ln(count)
+  bool smooth_idf = true;                          // idf = ln((1+n)/(1+df)) + 1
+  std::string norm = "l2";                         // "l2" (rows unit length)
+  double min_df = 1;  // as a count when min_df_is_count, else a proportion
+  bool min_df_is_count = true;
+  double max_df = 1.0;  // as a count when max_df_is_count, else a proportion
+  bool max_df_is_count = false;
+  std::vector<std::string> fields = {"title", "aliases[]"};  // record paths
+  std::size_t top_k = 10;                                    // neighbours stored per specimen
+};
+
+// Reads a tfidf.json; a relative stop_words file is found beside it.
+// Throws Error(kUsage) naming the file and key for a bad value, Error(kIo)
+// when it cannot be read.
+OTIOSE_EXPORT TfidfConfig load_tfidf_config(const std::string& path);
+
+// The tokens scikit-learn's default analyzer gives for `text`: Python's
+// str.lower() (when `lowercase`), then every run of two or more word
+// characters (\w as Python's re module has it). Ill-formed UTF-8 bytes
+// separate tokens. Stop words are not removed here.
+OTIOSE_EXPORT std::vector<std::string> tokenize(std::string_view text, bool lowercase = true);
+
+// The text of `record` the model sees: each configured field path's values
+// joined by '\n'. Throws Error(kUsage) for a path SCHEMA.md does not have.
+OTIOSE_EXPORT std::string specimen_text(const Record& record, const TfidfConfig& config);
+
+// One related specimen.
+struct Neighbour {
+  std::string slug;
+  double cosine = 0;  // 0..1
+  int match = 0;      // round(100 * cosine): SYSTEM MATCH %
+};
+
+// A shared term's part in a cosine (explain).
+struct TermShare {
+  std::string term;
+  double contribution = 0;  // weight_a * weight_b
+  double share = 0;         // contribution / cosine, 0..1
+};
+
+struct ModelBuildStats {
+  std::size_t specimens = 0;
+  std::size_t terms = 0;
+  std::size_t nonzeros = 0;
+  double vectorize_seconds = 0;
+  double all_pairs_seconds = 0;
+  std::size_t all_pairs_bytes = 0;  // working memory of the all-pairs step
+};
+
+// Builds the model over `records` (their order is kept; give them sorted by
+// slug) and writes it to `path` whole or not at all (a temporary file beside
+// it, flushed and renamed). `threads` 0 uses every core. `progress`, if set,
+// is called with (specimens done, total) during the all-pairs step.
+// Throws Error(kIo) when the file cannot be written.
+OTIOSE_EXPORT ModelBuildStats build_model(
+    const std::vector<const Record*>& records, const TfidfConfig& config, const std::string& path,
+    unsigned threads = 0, const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+// A model file opened read-only (memory-mapped). Opening checks the magic,
+// version, size, checksum and structure; any damage throws Error(kModel)
+// naming the file. Every const member is safe to call from many threads.
+class OTIOSE_EXPORT SimilarityModel {
+ public:
+  static constexpr std::uint32_t kFormatVersion = 1;
+
+  explicit SimilarityModel(const std::string& path);
+  ~SimilarityModel();
+  SimilarityModel(SimilarityModel&&) noexcept;
+  SimilarityModel& operator=(SimilarityModel&&) noexcept;
+
+  std::size_t size() const;        // specimens
+  std::size_t vocabulary() const;  // terms
+  std::size_t stored_k() const;    // neighbours stored per specimen
+  const std::string& path() const;
+
+  // The specimen's position, or -1 when the model does not have it.
+  std::ptrdiff_t find(std::string_view slug) const;
+  std::string slug(std::size_t index) const;
+
+  // The k specimens most like `slug`, best first (ties by slug ascending),
+  // never itself, never one with cosine 0. k <= stored_k() reads the stored
+  // list; a larger k computes. Throws Error(kNotFound) for an unknown slug.
+  std::vector<Neighbour> related(std::string_view slug, std::size_t k) const;
+
+  // The k specimens most like `text` (a pasted job ad), with the catalogue's
+  // vocabulary and IDF.
+  std::vector<Neighbour> related_text(std::string_view text, std::size_t k) const;
+
+  // The cosine between two specimens. Throws Error(kNotFound).
+  double cosine(std::string_view a, std::string_view b) const;
+
+  // Why `a` and `b` match: their shared terms by contribution, at most `n`.
+  std::vector<TermShare> explain(std::string_view a, std::string_view b, std::size_t n) const;
+  // Why `text` matches `slug`.
+  std::vector<TermShare> explain_text(std::string_view text, std::string_view slug,
+                                      std::size_t n) const;
+
+  // The configuration the model was built with.
+  const TfidfConfig& config() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace otiose
+
+#endif  // OTIOSE_SIMILARITY_H_

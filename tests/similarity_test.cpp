@@ -1,0 +1,249 @@
+#include <otiose/error.h>
+#include <otiose/record.h>
+#include <otiose/similarity.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "test_util.h"
+
+using otiose::SimilarityModel;
+using otiose::TfidfConfig;
+using otiose::test::TempDir;
+
+namespace {
+
+otiose::Record specimen(const std::string& slug, const std::string& title) {
+  otiose::Record r;
+  r.slug = slug;
+  r.title = title;
+  r.tagline = "t";
+  return r;
+}
+
+std::vector<const otiose::Record*> pointers(const std::vector<otiose::Record>& records) {
+  std::vector<const otiose::Record*> out;
+  for (const auto& r : records) out.push_back(&r);
+  return out;
+}
+
+// Runs a command and returns what it printed; fails the test if it fails.
+std::string run(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  REQUIRE(pipe);
+  std::string out;
+  char buffer[65536];
+  for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pipe.get())) > 0;) out.append(buffer, n);
+  int status = pclose(pipe.release());
+  INFO(command);
+  REQUIRE(status == 0);
+  return out;
+}
+
+std::string python() {
+  return "/usr/bin/python3 " + otiose::test::source_path("tests/sklearn_reference.py");
+}
+
+struct Catalogue {
+  TfidfConfig config =
+      otiose::load_tfidf_config(otiose::test::source_path("similarity/tfidf.json"));
+  otiose::Corpus corpus = otiose::load_corpus({otiose::test::source_path("data")});
+  TempDir dir;
+  std::unique_ptr<SimilarityModel> model;
+  Catalogue() {
+    std::vector<const otiose::Record*> records;
+    for (const auto& r : corpus.records) records.push_back(&r.record);
+    otiose::build_model(records, config, dir / "model.bin");
+    model = std::make_unique<SimilarityModel>(dir / "model.bin");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("three documents, cosines checked by hand") {
+  TfidfConfig config;
+  config.fields = {"title"};
+  std::vector<otiose::Record> records = {specimen("a", "apple banana"),
+                                         specimen("b", "apple cherry"), specimen("c", "durian")};
+  TempDir dir;
+  auto stats = otiose::build_model(pointers(records), config, dir / "m.bin");
+  CHECK(stats.terms == 4);
+  SimilarityModel model(dir / "m.bin");
+  // idf(apple) = ln(4/3) + 1, idf(banana) = idf(cherry) = ln(4/2) + 1;
+  // cos(a, b) = idf(apple)^2 / (idf(apple)^2 + idf(banana)^2).
+  double apple = std::log(4.0 / 3.0) + 1, banana = std::log(2.0) + 1;
+  double expected = apple * apple / (apple * apple + banana * banana);
+  CHECK(expected == Approx(0.366446).epsilon(1e-5));
+  auto related = model.related("a", 10);
+  REQUIRE(related.size() == 1);
+  CHECK(related[0].slug == "b");
+  CHECK(related[0].cosine == Approx(expected).epsilon(1e-12));
+  CHECK(related[0].match == 37);
+  CHECK(model.related("c", 10).empty());  // nothing shared: no neighbours at 0%
+  CHECK(model.cosine("a", "c") == 0.0);
+  CHECK(model.related_text("Banana!", 3)[0].slug == "a");
+  CHECK(model.related_text("Banana!", 3)[0].cosine ==
+        Approx(banana / std::sqrt(apple * apple + banana * banana)));
+  auto why = model.explain("a", "b", 5);
+  REQUIRE(why.size() == 1);
+  CHECK(why[0].term == "apple");
+  CHECK(why[0].share == Approx(1.0));
+  CHECK_THROWS_AS(model.related("nope", 3), otiose::Error);
+}
+
+TEST_CASE("k beyond the stored lists is computed, and agrees with them") {
+  Catalogue c;
+  for (std::size_t i = 0; i < c.model->size(); i += 7) {
+    std::string slug = c.model->slug(i);
+    auto stored = c.model->related(slug, c.model->stored_k());
+    auto computed = c.model->related(slug, 40);
+    REQUIRE(computed.size() >= stored.size());
+    for (std::size_t r = 0; r < stored.size(); ++r) {
+      CHECK(computed[r].slug == stored[r].slug);
+      CHECK(computed[r].cosine == Approx(stored[r].cosine).epsilon(1e-12));
+    }
+  }
+}
+
+TEST_CASE("the tokenizer gives scikit-learn's tokens on any Unicode text") {
+  auto reference = nlohmann::json::parse(run(python() + " tokens 20261122 3000"));
+  const auto& texts = reference["texts"];
+  const auto& tokens = reference["tokens"];
+  REQUIRE(texts.size() > 3000);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    auto text = texts[i].get<std::string>();
+    INFO("text #" << i << ": " << text);
+    CHECK(otiose::tokenize(text) == tokens[i].get<std::vector<std::string>>());
+  }
+}
+
+TEST_CASE("tokenizer cases worth naming") {
+  using V = std::vector<std::string>;
+  CHECK(otiose::tokenize("Don\u2019t  re-org the C-suite!") ==
+        V{"don", "re", "org", "the", "suite"});
+  CHECK(otiose::tokenize("Caf\u00e9 CAF\u00c9") == V{"caf\u00e9", "caf\u00e9"});
+  CHECK(otiose::tokenize("cafe\u0301") == V{"cafe"});  // a combining accent is not \w
+  CHECK(otiose::tokenize("\u039f\u0394\u039f\u03a3") ==
+        V{"\u03bf\u03b4\u03bf\u03c2"});  // final sigma
+  CHECK(otiose::tokenize("a b c 42 x_y") == V{"42", "x_y"});
+  CHECK(otiose::tokenize("bad\xff\xfeutf8") == V{"bad", "utf8"});
+  CHECK(otiose::tokenize("KEEP", false) == V{"KEEP"});
+}
+
+TEST_CASE("the model agrees with scikit-learn on the bundled catalogue") {
+  Catalogue c;
+  std::string jd = std::string(OTIOSE_TEST_DATA) + "/pages/seed-job-description.txt";
+  auto reference = nlohmann::json::parse(run(python() + " model " +
+                                             otiose::test::source_path("similarity/tfidf.json") +
+                                             " " + otiose::test::source_path("data") + " " + jd));
+  auto slugs = reference["slugs"].get<std::vector<std::string>>();
+  REQUIRE(slugs.size() == c.model->size());
+  CHECK(reference["vocabulary"].get<std::size_t>() == c.model->vocabulary());
+
+  auto same_list = [](const std::vector<otiose::Neighbour>& mine, const nlohmann::json& theirs) {
+    REQUIRE(mine.size() == theirs.size());
+    for (std::size_t r = 0; r < mine.size(); ++r) {
+      INFO("rank " << r);
+      CHECK(mine[r].cosine == Approx(theirs[r][1].get<double>()).margin(1e-6));
+      // Exactly the same specimen, unless two cosines tie to rounding noise.
+      if (mine[r].slug != theirs[r][0].get<std::string>()) {
+        CHECK(std::abs(mine[r].cosine - theirs[r][1].get<double>()) < 1e-12);
+      }
+    }
+  };
+  double worst = 0;
+  for (std::size_t i = 0; i < slugs.size(); ++i) {
+    REQUIRE(c.model->slug(i) == slugs[i]);
+    for (std::size_t j = 0; j < slugs.size(); ++j) {
+      if (i == j) continue;
+      double mine = c.model->cosine(slugs[i], slugs[j]);
+      double theirs = reference["cosine"][i][j].get<double>();
+      worst = std::max(worst, std::abs(mine - theirs));
+    }
+    INFO(slugs[i]);
+    same_list(c.model->related(slugs[i], c.model->stored_k()), reference["top"][i]);
+  }
+  CHECK(worst < 1e-6);
+
+  std::string text = otiose::test::seed_job_description();
+  auto mine = c.model->related_text(text, c.model->stored_k());
+  same_list(mine, reference["texts"][0]["top"]);
+  for (std::size_t j = 0; j < slugs.size(); ++j) {
+    double theirs = reference["texts"][0]["cosine"][j].get<double>();
+    auto found =
+        std::find_if(mine.begin(), mine.end(), [&](const auto& n) { return n.slug == slugs[j]; });
+    if (found != mine.end()) CHECK(found->cosine == Approx(theirs).margin(1e-6));
+  }
+}
+
+TEST_CASE("the seed job description finds its specimen first") {
+  Catalogue c;
+  auto top = c.model->related_text(otiose::test::seed_job_description(), 3);
+  REQUIRE_FALSE(top.empty());
+  CHECK(top[0].slug == "senior-customer-service-manager");
+}
+
+TEST_CASE("a damaged model file is a clear error naming the file") {
+  Catalogue c;
+  std::string good = c.dir / "model.bin";
+  std::string bytes = otiose::test::read_file(good);
+  auto expect_error = [](const std::string& path, const std::string& words) {
+    try {
+      SimilarityModel m(path);
+      FAIL("opened a damaged model");
+    } catch (const otiose::Error& e) {
+      CHECK(e.kind() == otiose::ErrorKind::kModel);
+      std::string what = e.what();
+      CHECK(what.find(path) != std::string::npos);
+      CHECK(what.find(words) != std::string::npos);
+    }
+  };
+  SECTION("truncated") {
+    for (std::size_t size :
+         {std::size_t{0}, std::size_t{10}, std::size_t{100}, bytes.size() / 2, bytes.size() - 1}) {
+      otiose::test::write_file(c.dir / "cut.bin", bytes.substr(0, size));
+      expect_error(c.dir / "cut.bin", size < 64 ? "truncated" : "damaged");
+    }
+  }
+  SECTION("a flipped byte anywhere") {
+    for (std::size_t at = 64; at < bytes.size(); at += bytes.size() / 97) {
+      std::string flipped = bytes;
+      flipped[at] = static_cast<char>(flipped[at] ^ 0x20);
+      otiose::test::write_file(c.dir / "flip.bin", flipped);
+      expect_error(c.dir / "flip.bin", "damaged");
+    }
+  }
+  SECTION("another format version") {
+    std::string other = bytes;
+    other[8] = 99;
+    otiose::test::write_file(c.dir / "v99.bin", other);
+    expect_error(c.dir / "v99.bin", "format version 99");
+  }
+  SECTION("not a model at all") {
+    otiose::test::write_file(c.dir / "text.bin", std::string(200, 'x'));
+    expect_error(c.dir / "text.bin", "bad magic");
+  }
+  SECTION("missing") {
+    expect_error(c.dir / "absent.bin", "cannot open");
+  }
+}
+
+TEST_CASE("a bad tfidf.json names the file and the key") {
+  TempDir dir;
+  otiose::test::write_file(dir.path() / "t.json", R"({"fields": ["title", "nope[]"]})");
+  CHECK_THROWS_WITH(
+      otiose::load_tfidf_config(dir / "t.json"),
+      Catch::Contains(dir / "t.json") && Catch::Contains("fields: unknown record path \"nope[]\""));
+  otiose::test::write_file(dir.path() / "t.json", R"({"norm": "l1"})");
+  CHECK_THROWS_WITH(otiose::load_tfidf_config(dir / "t.json"),
+                    Catch::Contains("norm: only \"l2\""));
+  otiose::test::write_file(dir.path() / "t.json", R"({"max_df": 1.5})");
+  CHECK_THROWS_WITH(otiose::load_tfidf_config(dir / "t.json"),
+                    Catch::Contains("max_df: expected a proportion"));
+}
