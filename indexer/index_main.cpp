@@ -1,45 +1,78 @@
 // otiose-index: check a corpus, and build the index every other tool reads.
 #include <otiose/error.h>
+#include <otiose/index.h>
 #include <otiose/record.h>
+#include <otiose/similarity.h>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli.h"
+#include "progress.h"
 
 namespace {
 
 constexpr const char* kTool = "otiose-index";
 
-void print_diagnostics(const otiose::Corpus& corpus) {
+void print_diagnostics(const std::vector<otiose::Diagnostic>& diagnostics) {
   otiose::cli::Style s{otiose::cli::colour_wanted(stderr)};
-  for (const auto& d : corpus.diagnostics) {
-    std::string line = d.to_string();
-    std::cerr << (d.is_error() ? s.red() : s.yellow()) << line << s.reset() << '\n';
-  }
+  for (const auto& d : diagnostics)
+    std::cerr << (d.is_error() ? s.red() : s.yellow()) << d.to_string() << s.reset() << '\n';
+}
+
+std::string fixed(double x, int digits) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", digits, x);
+  return buffer;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Check a corpus of specimen records."};
+  CLI::App app{
+      "Build the Otiose Search index from a corpus of specimen records, or check the corpus."};
   app.footer(R"(SOURCE is a directory of *.json records (read recursively), a JSON Lines
-file (one record a line), or '-' for JSON Lines on standard input.
+file (one record a line), or '-' for JSON Lines on standard input. A
+directory's synonyms.txt, if any, gives the query synonyms.
+
+The index is DIR from --index, else $OTIOSE_INDEX, else
+${XDG_DATA_HOME:-~/.local/share}/otiose/index. Re-running updates only the
+specimens that changed; readers see the old index or the new one, never a
+mix; a killed run leaves the previous index answering.
 
 Examples:
-  otiose-index --check data              # validate the bundled catalogue
+  otiose-index data                        # index the bundled catalogue
+  otiose-index data --index /tmp/i --json  # elsewhere; summary as JSON
+  otiose-index --check data                # lint the catalogue, write nothing
+  otiose-import page.txt | jq -c . | otiose-index - --index /tmp/i
 
-Exit codes: 0 clean; 1 the corpus has errors (each printed on stderr as
-FILE[:LINE]: FIELD: expected ..., got ...); 2 usage; 5 a source cannot be read.)");
-  std::vector<std::string> sources;
-  bool check = false, keep_going = false, strict = false, json_out = false;
+Exit codes: 0 done (or clean); 1 the corpus has errors (each printed on
+stderr as FILE[:LINE]: FIELD: expected ..., got ...) and nothing was
+written; 2 usage; 4 the index is locked by another writer or damaged;
+5 a file could not be read or written.)");
+  std::vector<std::string> sources, synonym_files;
+  std::string index_flag, config_path;
+  bool check = false, keep_going = false, strict = false, json_out = false, quiet = false,
+       rebuild = false;
+  unsigned threads = 0;
   app.add_option("SOURCE", sources, "Corpus: a directory, a .jsonl file, or -")->required();
-  app.add_flag("--check", check, "Validate the corpus and write nothing");
-  app.add_flag("--keep-going", keep_going, "Use the good records even if some are bad");
+  app.add_option("--index", index_flag,
+                 "Index directory (default: $OTIOSE_INDEX or ~/.local/share/otiose/index)");
+  app.add_flag("--check", check, "Validate and lint the corpus; write nothing");
+  app.add_flag("--rebuild", rebuild, "Build from scratch instead of updating");
+  app.add_flag("--keep-going", keep_going, "Index the good records even if some are bad");
   app.add_flag("--strict", strict, "With --check: warnings fail too");
   app.add_flag("--json", json_out, "Print the summary as JSON on stdout");
+  app.add_flag("-q,--quiet", quiet, "No progress bar");
+  app.add_option("--config", config_path,
+                 "TF-IDF configuration (default: the shipped similarity/tfidf.json)");
+  app.add_option("--synonyms", synonym_files,
+                 "Synonyms file (default: synonyms.txt in each SOURCE directory)");
+  app.add_option("--threads", threads, "Worker threads (default: every core)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
   try {
     app.parse(argc, argv);
@@ -48,27 +81,104 @@ FILE[:LINE]: FIELD: expected ..., got ...); 2 usage; 5 a source cannot be read.)
     return code == 0 ? 0 : otiose::cli::kUsage;
   }
   try {
-    otiose::LoadOptions options;
-    options.keep_going = keep_going;
-    otiose::Corpus corpus = otiose::load_corpus(sources, options);
-    print_diagnostics(corpus);
-    bool failed = corpus.error_count() > 0 || (strict && corpus.warning_count() > 0);
-    if (json_out) {
-      nlohmann::json summary = {{"records", corpus.records.size()},
-                                {"bad_records", corpus.bad_records},
-                                {"errors", corpus.error_count()},
-                                {"warnings", corpus.warning_count()},
-                                {"ok", !failed}};
-      std::cout << summary.dump() << '\n';
-    } else {
-      std::cerr << kTool << ": checked " << corpus.records.size() + corpus.bad_records
-                << " records: " << corpus.error_count() << " errors, " << corpus.warning_count()
-                << " warnings\n";
+    if (config_path.empty()) config_path = otiose::cli::find_share_file("tfidf.json");
+    otiose::TfidfConfig tfidf = otiose::load_tfidf_config(config_path);
+    otiose::LoadOptions load;
+    load.keep_going = keep_going;
+    otiose::Corpus corpus = otiose::load_corpus(sources, load);
+
+    if (check) {
+      if (corpus.error_count() == 0) {
+        auto lint = otiose::lint_catalogue(corpus.records, tfidf);
+        corpus.diagnostics.insert(corpus.diagnostics.end(), lint.begin(), lint.end());
+      }
+      print_diagnostics(corpus.diagnostics);
+      bool failed = corpus.error_count() > 0 || (strict && corpus.warning_count() > 0);
+      if (json_out) {
+        nlohmann::json problems = nlohmann::json::array();
+        for (const auto& d : corpus.diagnostics)
+          problems.push_back({{"severity", d.is_error() ? "error" : "warning"},
+                              {"file", d.file},
+                              {"line", d.line ? nlohmann::json(d.line) : nlohmann::json(nullptr)},
+                              {"field", d.field},
+                              {"message", d.message}});
+        std::cout << nlohmann::json{{"records", corpus.records.size() + corpus.bad_records},
+                                    {"bad_records", corpus.bad_records},
+                                    {"errors", corpus.error_count()},
+                                    {"warnings", corpus.warning_count()},
+                                    {"ok", !failed},
+                                    {"problems", problems}}
+                         .dump()
+                  << '\n';
+      } else {
+        std::cout << kTool << ": checked " << corpus.records.size() + corpus.bad_records
+                  << " records: " << corpus.error_count() << " errors, " << corpus.warning_count()
+                  << " warnings\n";
+      }
+      return failed ? otiose::cli::kBadCorpus : otiose::cli::kOk;
     }
-    (void)check;
-    return failed ? otiose::cli::kBadCorpus : otiose::cli::kOk;
+
+    print_diagnostics(corpus.diagnostics);
+    if (!corpus.usable()) {
+      otiose::cli::print_error(
+          kTool, std::to_string(corpus.bad_records) +
+                     " bad records; nothing was written (fix them, or pass --keep-going)");
+      return otiose::cli::kBadCorpus;
+    }
+    otiose::IndexOptions options;
+    options.rebuild = rebuild;
+    options.tfidf = std::move(tfidf);
+    options.threads = threads;
+    if (synonym_files.empty())
+      for (const auto& s : sources)
+        if (std::filesystem::is_regular_file(std::filesystem::path(s) / "synonyms.txt"))
+          synonym_files.push_back((std::filesystem::path(s) / "synonyms.txt").string());
+    for (const auto& f : synonym_files) {
+      auto groups = otiose::load_synonyms(f);
+      options.synonyms.insert(options.synonyms.end(), groups.begin(), groups.end());
+    }
+    otiose::cli::Progress progress(quiet);
+    options.progress = [&](std::string_view stage, std::size_t done, std::size_t total) {
+      progress.update(stage, done, total);
+    };
+    std::string index_dir = otiose::resolve_index_path(index_flag);
+    otiose::IndexReport r = otiose::write_index(corpus.records, index_dir, options);
+    progress.finish();
+    std::size_t documents = r.specimens + r.quotes;
+    double rate = r.seconds > 0 ? static_cast<double>(documents) / r.seconds : 0;
+    if (json_out) {
+      std::cout << nlohmann::json{{"index", index_dir},
+                                  {"generation", r.generation},
+                                  {"written", r.written},
+                                  {"rebuilt", r.rebuilt},
+                                  {"specimens", r.specimens},
+                                  {"quotes", r.quotes},
+                                  {"documents", documents},
+                                  {"added", r.added},
+                                  {"updated", r.updated},
+                                  {"removed", r.removed},
+                                  {"unchanged", r.unchanged},
+                                  {"bad_records", corpus.bad_records},
+                                  {"seconds", r.seconds},
+                                  {"documents_per_second", rate},
+                                  {"similarity_seconds",
+                                   r.model.vectorize_seconds + r.model.all_pairs_seconds},
+                                  {"similarity_terms", r.model.terms}}
+                       .dump()
+                << '\n';
+    } else {
+      std::cout << kTool << ": " << r.specimens << " specimens, " << r.quotes << " quotes ("
+                << documents << " documents) in " << fixed(r.seconds, 2) << " s, " << fixed(rate, 0)
+                << " documents/s: " << r.added << " added, " << r.updated << " updated, "
+                << r.removed << " removed, " << r.unchanged << " unchanged"
+                << (r.written ? "" : " (index already up to date)") << '\n';
+    }
+    return otiose::cli::kOk;
   } catch (const otiose::Error& e) {
     otiose::cli::print_error(kTool, e.what());
     return otiose::cli::exit_code(e.kind());
+  } catch (const std::exception& e) {
+    otiose::cli::print_error(kTool, e.what());
+    return otiose::cli::kIoProblem;
   }
 }

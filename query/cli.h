@@ -58,6 +58,20 @@ struct Style {
   std::string reset() const { return on ? "\033[0m" : ""; }
 };
 
+// A data file the tools ship (tfidf.json): beside the installed tools in
+// ../share/otiose, else in the source tree they were built from.
+inline std::string find_share_file(const std::string& name) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    std::string dir(exe, static_cast<std::size_t>(n));
+    dir.resize(dir.rfind('/'));
+    std::string installed = dir + "/../share/otiose/" + name;
+    if (access(installed.c_str(), R_OK) == 0) return installed;
+  }
+  return std::string(OTIOSE_SOURCE_SHARE_DIR) + "/" + name;
+}
+
 // "otiose-search: error: <message>" on stderr.
 inline void print_error(const char* tool, const std::string& message) {
   Style s{colour_wanted(stderr)};

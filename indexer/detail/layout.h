@@ -1,0 +1,70 @@
+// The index directory and document layout, shared by the writer and the
+// searcher (private). Changing a prefix, slot or file name changes the index
+// format: bump kIndexFormat.
+//
+//   DIR/LOCK                 flock()ed by the one writer; holds its PID
+//   DIR/current -> gen-N     symlink, swapped by rename(): readers see the
+//                            old generation or the new, never a mix
+//   DIR/gen-N/xapian/        the Xapian database (glass)
+//   DIR/gen-N/model.bin      the similarity model built in the same run
+//   DIR/gen-N.tmp-PID/       a generation being written (removed if left over)
+#ifndef OTIOSE_DETAIL_LAYOUT_H_
+#define OTIOSE_DETAIL_LAYOUT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace otiose::detail {
+
+inline constexpr int kIndexFormat = 1;
+inline constexpr char kLockFile[] = "LOCK";
+inline constexpr char kCurrentLink[] = "current";
+inline constexpr char kXapianDir[] = "xapian";
+inline constexpr char kModelFile[] = "model.bin";
+
+// Boolean terms.
+inline constexpr char kIdPrefix[] = "Q";         // Q<slug> or Q<slug>#<kind>-<n>
+inline constexpr char kTypePrefix[] = "XTYPE";   // XTYPErole, XTYPEquote
+inline constexpr char kKindPrefix[] = "XKIND";   // XKINDcomplaint, ...
+inline constexpr char kRolePrefix[] = "XROLE";   // the owning specimen's slug
+inline constexpr char kSourcePrefix[] = "XSRC";  // a quote's source, lower case
+// Free-text field prefixes (the query parser's field names in brackets).
+inline constexpr char kTitlePrefix[] = "S";     // title:
+inline constexpr char kAliasPrefix[] = "XA";    // alias:
+inline constexpr char kHabitatPrefix[] = "XH";  // habitat:
+inline constexpr char kMetricPrefix[] = "XM";   // metric:
+inline constexpr char kWeaponPrefix[] = "XW";   // weapon:
+
+// Within-document frequency increments: the title and aliases weigh more.
+inline constexpr unsigned kTitleWeight = 5;
+inline constexpr unsigned kAliasWeight = 3;
+
+// Value slots (sortable_serialise'd numbers, strings as is).
+enum Slot : unsigned {
+  kSlotFlightRisk = 0,
+  kSlotSalaryAverage = 1,
+  kSlotSalaryLow = 2,
+  kSlotSalaryHigh = 3,
+  kSlotContentHash = 4,  // specimen documents: hash of the record's JSON
+  kSlotSlug = 5,         // specimen documents: the slug
+};
+
+// Metadata keys.
+inline constexpr char kMetaFormat[] = "otiose:format";
+inline constexpr char kMetaSynonyms[] = "otiose:synonyms";  // JSON groups
+inline constexpr char kMetaSettings[] = "otiose:settings";  // hash of config + synonyms
+
+// "gen-0000000042".
+std::string generation_name(std::uint64_t number);
+
+// The generation `DIR/current` points at, as a full path, or nullopt when
+// there is none. Throws Error(kIndex) if `current` exists but is not ours.
+std::optional<std::string> current_generation(const std::string& index_dir);
+
+// 64-bit content hash, as 16 hex digits.
+std::string content_hash(const std::string& text);
+
+}  // namespace otiose::detail
+
+#endif  // OTIOSE_DETAIL_LAYOUT_H_

@@ -1,0 +1,455 @@
+// otiose-index's engine: the Xapian documents, incremental updates,
+// generations swapped atomically, one writer at a time.
+#include <otiose/error.h>
+#include <otiose/index.h>
+
+#include <xapian.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <unordered_map>
+
+#include "detail/layout.h"
+#include "detail/text.h"
+
+namespace otiose {
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void io_error(const std::string& path, const std::string& what, int error) {
+  throw Error(ErrorKind::kIo, path + ": " + what + ": " + std::strerror(error));
+}
+
+void fsync_path(const std::string& path, bool directory) {
+  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) io_error(path, "cannot open to flush", errno);
+  int rc = ::fsync(fd);
+  int e = errno;
+  ::close(fd);
+  if (rc != 0) io_error(path, "cannot flush", e);
+}
+
+// The one writer's lock: flock() on DIR/LOCK, released by the kernel when
+// the process ends however it ends.
+class WriterLock {
+ public:
+  explicit WriterLock(const std::string& dir) : path_(dir + "/" + detail::kLockFile) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) io_error(path_, "cannot open the lock file", errno);
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      int e = errno;
+      char pid[32] = {};
+      ssize_t n = ::pread(fd_, pid, sizeof pid - 1, 0);
+      ::close(fd_);
+      if (e == EWOULDBLOCK) {
+        std::string who =
+            n > 0 ? std::string(detail::trim(std::string(pid, static_cast<std::size_t>(n))))
+                  : std::string("?");
+        throw Error(ErrorKind::kIndex,
+                    "index " + dir + " is locked by PID " + who +
+                        " (another otiose-index is writing it); try again when it is done");
+      }
+      io_error(path_, "cannot lock", e);
+    }
+    std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+      int e = errno;
+      ::close(fd_);
+      io_error(path_, "cannot write the lock file", e);
+    }
+  }
+  ~WriterLock() {
+    if (::ftruncate(fd_, 0) != 0) {
+      // The lock is released either way; a stale PID in the file is harmless.
+    }
+    ::close(fd_);
+  }
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+std::uint64_t generation_number(const std::string& path) {
+  std::string name = fs::path(path).filename().string();
+  return std::strtoull(name.c_str() + 4, nullptr, 10);
+}
+
+// Every text field of a record, for the spelling dictionary.
+TfidfConfig all_text_fields() {
+  TfidfConfig c;
+  c.fields = {"title",
+              "tagline",
+              "aliases[]",
+              "habitat[]",
+              "org_chart.summary",
+              "salary.note",
+              "salary.quote",
+              "flight_risk.diagnosis",
+              "metrics[].name",
+              "metrics[].description",
+              "weaponry[].name",
+              "weaponry[].description",
+              "survival[].advice",
+              "jd_autopsy[].illusion",
+              "jd_autopsy[].translation",
+              "day_log[].title",
+              "day_log[].description",
+              "burn_ward[].text"};
+  return c;
+}
+
+// Adds (sign +1) or removes (-1) a record's words in the spelling table.
+void spelling(Xapian::WritableDatabase& db, const Record& record, int sign) {
+  static const TfidfConfig kAll = all_text_fields();
+  Xapian::Document scratch;
+  Xapian::TermGenerator tg;
+  tg.set_document(scratch);
+  tg.index_text_without_positions(specimen_text(record, kAll));
+  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
+    const std::string& word = *t;
+    if (word.size() < 3 || word.size() > 40) continue;
+    if (sign > 0)
+      db.add_spelling(word, t.get_wdf());
+    else
+      db.remove_spelling(word, t.get_wdf());
+  }
+}
+
+void set_numbers(Xapian::Document& doc, const Record& r) {
+  if (r.flight_risk && r.flight_risk->percent)
+    doc.add_value(detail::kSlotFlightRisk, Xapian::sortable_serialise(*r.flight_risk->percent));
+  if (r.salary) {
+    if (r.salary->average)
+      doc.add_value(detail::kSlotSalaryAverage,
+                    Xapian::sortable_serialise(static_cast<double>(*r.salary->average)));
+    if (r.salary->low)
+      doc.add_value(detail::kSlotSalaryLow,
+                    Xapian::sortable_serialise(static_cast<double>(*r.salary->low)));
+    if (r.salary->high)
+      doc.add_value(detail::kSlotSalaryHigh,
+                    Xapian::sortable_serialise(static_cast<double>(*r.salary->high)));
+  }
+}
+
+class DocumentMaker {
+ public:
+  DocumentMaker() {
+    tg_.set_stemmer(Xapian::Stem("english"));
+    tg_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  }
+
+  Xapian::Document role(const Record& r, const std::string& json, const std::string& hash) {
+    Xapian::Document doc;
+    tg_.set_document(doc);
+    auto field = [&](const std::string& text, const char* prefix, unsigned weight) {
+      if (prefix[0] != '\0') tg_.index_text(text, weight, prefix);
+      tg_.index_text(text, weight);
+      tg_.increase_termpos();
+    };
+    field(r.title, detail::kTitlePrefix, detail::kTitleWeight);
+    if (r.aliases)
+      for (const auto& a : *r.aliases) field(a, detail::kAliasPrefix, detail::kAliasWeight);
+    field(r.tagline, "", 1);
+    if (r.habitat)
+      for (const auto& h : *r.habitat) field(h, detail::kHabitatPrefix, 1);
+    if (r.metrics)
+      for (const auto& m : *r.metrics)
+        field(m.name + "\n" + m.description, detail::kMetricPrefix, 1);
+    if (r.weaponry)
+      for (const auto& w : *r.weaponry)
+        field(w.name + "\n" + w.description, detail::kWeaponPrefix, 1);
+    static const TfidfConfig kRest = [] {
+      TfidfConfig c;
+      c.fields = {"org_chart.summary",        "salary.note",       "salary.quote",
+                  "flight_risk.diagnosis",    "survival[].advice", "jd_autopsy[].illusion",
+                  "jd_autopsy[].translation", "day_log[].title",   "day_log[].description",
+                  "burn_ward[].text"};
+      return c;
+    }();
+    field(specimen_text(r, kRest), "", 1);
+    doc.add_boolean_term(std::string(detail::kIdPrefix) + r.slug);
+    doc.add_boolean_term(std::string(detail::kTypePrefix) + "role");
+    doc.add_boolean_term(std::string(detail::kRolePrefix) + r.slug);
+    set_numbers(doc, r);
+    doc.add_value(detail::kSlotContentHash, hash);
+    doc.add_value(detail::kSlotSlug, r.slug);
+    nlohmann::json data;
+    data["type"] = "role";
+    data["record"] = nlohmann::json::parse(json);
+    doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return doc;
+  }
+
+  Xapian::Document quote(const Record& r, const Quote& q) {
+    Xapian::Document doc;
+    tg_.set_document(doc);
+    tg_.index_text(q.text);
+    doc.add_boolean_term(std::string(detail::kIdPrefix) + q.id);
+    doc.add_boolean_term(std::string(detail::kTypePrefix) + "quote");
+    doc.add_boolean_term(std::string(detail::kKindPrefix) + q.kind);
+    doc.add_boolean_term(std::string(detail::kRolePrefix) + r.slug);
+    if (q.source)
+      doc.add_boolean_term(std::string(detail::kSourcePrefix) + detail::ascii_lower(*q.source));
+    set_numbers(doc, r);
+    nlohmann::json data;
+    data["type"] = "quote";
+    data["id"] = q.id;
+    data["kind"] = q.kind;
+    data["slug"] = r.slug;
+    data["title"] = r.title;
+    data["tagline"] = r.tagline;
+    data["text"] = q.text;
+    data["source"] = q.source ? nlohmann::json(*q.source) : nlohmann::json(nullptr);
+    doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return doc;
+  }
+
+ private:
+  Xapian::TermGenerator tg_;
+};
+
+struct Existing {
+  Xapian::docid docid;
+  std::string hash;
+};
+
+std::string settings_hash(const IndexOptions& options) {
+  nlohmann::json j;
+  j["format"] = detail::kIndexFormat;
+  j["synonyms"] = options.synonyms;
+  j["fields"] = options.tfidf.fields;
+  j["stop_words"] = options.tfidf.stop_words;
+  j["tfidf"] = {options.tfidf.lowercase,       options.tfidf.sublinear_tf,
+                options.tfidf.smooth_idf,      options.tfidf.min_df,
+                options.tfidf.min_df_is_count, options.tfidf.max_df,
+                options.tfidf.max_df_is_count, options.tfidf.top_k};
+  return detail::content_hash(j.dump());
+}
+
+void check_is_index_dir(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    fs::create_directories(dir, ec);
+    if (ec)
+      throw Error(ErrorKind::kIo, dir + ": cannot create the index directory: " + ec.message());
+    return;
+  }
+  if (!fs::is_directory(dir, ec)) throw Error(ErrorKind::kIndex, dir + ": not a directory");
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name == detail::kLockFile || name == detail::kCurrentLink || name.rfind("gen-", 0) == 0 ||
+        name.rfind("current.tmp-", 0) == 0)
+      continue;
+    throw Error(ErrorKind::kIndex,
+                dir + " is not an otiose index (it holds \"" + name +
+                    "\"): refusing to write into it; name an empty or new directory");
+  }
+  if (ec) throw Error(ErrorKind::kIo, dir + ": cannot read: " + ec.message());
+}
+
+}  // namespace
+
+std::string resolve_index_path(std::string_view flag) {
+  if (!flag.empty()) return std::string(flag);
+  if (const char* env = std::getenv("OTIOSE_INDEX"); env && *env) return env;
+  std::string base;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) {
+    base = xdg;
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    base = std::string(home) + "/.local/share";
+  } else {
+    throw Error(ErrorKind::kUsage, "no index given: pass --index DIR or set OTIOSE_INDEX");
+  }
+  return base + "/otiose/index";
+}
+
+IndexReport write_index(const std::vector<LoadedRecord>& records, const std::string& index_dir,
+                        const IndexOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  IndexReport report;
+  check_is_index_dir(index_dir);
+  WriterLock lock(index_dir);
+
+  // Leftovers of runs that were killed: never current, safe to remove.
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(index_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.find(".tmp-") != std::string::npos) fs::remove_all(entry.path(), ec);
+  }
+
+  std::optional<std::string> current = detail::current_generation(index_dir);
+  std::string settings = settings_hash(options);
+
+  // What the current generation holds: slug -> (docid, content hash).
+  std::unordered_map<std::string, Existing> existing;
+  bool same_settings = false;
+  if (current) {
+    try {
+      Xapian::Database old(*current + "/" + detail::kXapianDir);
+      same_settings = old.get_metadata(detail::kMetaSettings) == settings;
+      for (auto it = old.valuestream_begin(detail::kSlotSlug);
+           it != old.valuestream_end(detail::kSlotSlug); ++it) {
+        Xapian::Document doc = old.get_document(it.get_docid());
+        existing[*it] = {it.get_docid(), doc.get_value(detail::kSlotContentHash)};
+      }
+    } catch (const Xapian::Error& e) {
+      if (!options.rebuild)
+        throw Error(ErrorKind::kIndex, *current + ": cannot read the current index (" +
+                                           e.get_msg() + "); run otiose-index --rebuild");
+      existing.clear();
+    }
+  }
+  const bool rebuild = options.rebuild || !current;
+  report.rebuilt = rebuild;
+
+  // The diff.
+  std::vector<std::string> jsons(records.size()), hashes(records.size());
+  std::vector<const Record*> added, updated;
+  std::unordered_map<std::string, bool> wanted;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Record& r = records[i].record;
+    jsons[i] = to_json(r, -1);
+    hashes[i] = detail::content_hash(jsons[i]);
+    wanted[r.slug] = true;
+    auto it = existing.find(r.slug);
+    if (rebuild || it == existing.end())
+      ++report.added;
+    else if (it->second.hash != hashes[i])
+      ++report.updated;
+    else
+      ++report.unchanged;
+  }
+  std::vector<std::string> removed;
+  if (!rebuild)
+    for (const auto& [slug, e] : existing)
+      if (!wanted.count(slug)) removed.push_back(slug);
+  report.removed = removed.size();
+  report.specimens = records.size();
+  for (const auto& r : records) report.quotes += quotes(r.record).size();
+
+  if (!rebuild && report.added == 0 && report.updated == 0 && report.removed == 0 &&
+      same_settings) {
+    report.generation = *current;
+    report.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return report;
+  }
+
+  // A new generation, beside the current one.
+  std::uint64_t number = current ? generation_number(*current) + 1 : 1;
+  std::string name = detail::generation_name(number);
+  std::string tmp = index_dir + "/" + name + ".tmp-" + std::to_string(::getpid());
+  std::string tmp_db = tmp + "/" + detail::kXapianDir;
+  fs::create_directories(tmp, ec);
+  if (ec) throw Error(ErrorKind::kIo, tmp + ": cannot create: " + ec.message());
+  try {
+    if (!rebuild) {
+      fs::copy(*current + "/" + detail::kXapianDir, tmp_db, fs::copy_options::recursive, ec);
+      if (ec)
+        throw Error(ErrorKind::kIo, tmp_db + ": cannot copy the current database: " + ec.message());
+    }
+    if (rebuild && std::getenv("XAPIAN_FLUSH_THRESHOLD") == nullptr)
+      ::setenv("XAPIAN_FLUSH_THRESHOLD", "200000", 0);
+    try {
+      Xapian::WritableDatabase db(tmp_db, Xapian::DB_CREATE_OR_OPEN);
+      DocumentMaker maker;
+      std::size_t done = 0, total = report.added + report.updated + report.removed;
+      auto tick = [&] {
+        ++done;
+        if (options.progress && (done % 256 == 0 || done == total))
+          options.progress("documents", done, total);
+      };
+      auto drop = [&](const std::string& slug) {
+        Xapian::Document old = db.get_document(existing.at(slug).docid);
+        auto data = nlohmann::json::parse(old.get_data(), nullptr, false);
+        if (!data.is_discarded() && data.contains("record")) {
+          auto parsed = parse_record(data["record"].dump());
+          if (parsed.record) spelling(db, *parsed.record, -1);
+        }
+        db.delete_document(std::string(detail::kRolePrefix) + slug);
+      };
+      for (const auto& slug : removed) {
+        drop(slug);
+        tick();
+      }
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        const Record& r = records[i].record;
+        auto it = existing.find(r.slug);
+        bool is_new = rebuild || it == existing.end();
+        if (!is_new && it->second.hash == hashes[i]) continue;
+        if (!is_new) drop(r.slug);
+        db.add_document(maker.role(r, jsons[i], hashes[i]));
+        for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
+        spelling(db, r, +1);
+        tick();
+      }
+      // Synonyms live in metadata: the searcher expands queries with them.
+      db.set_metadata(detail::kMetaSynonyms, nlohmann::json(options.synonyms).dump());
+      db.set_metadata(detail::kMetaFormat, std::to_string(detail::kIndexFormat));
+      db.set_metadata(detail::kMetaSettings, settings);
+      db.commit();
+      db.close();
+    } catch (const Xapian::Error& e) {
+      throw Error(ErrorKind::kIo, tmp_db + ": " + e.get_description());
+    }
+
+    std::vector<const Record*> pointers;
+    for (const auto& r : records) pointers.push_back(&r.record);
+    report.model = build_model(pointers, options.tfidf, tmp + "/" + detail::kModelFile,
+                               options.threads, [&](std::size_t done, std::size_t total) {
+                                 if (options.progress) options.progress("similarity", done, total);
+                               });
+
+    // Durable before it becomes visible.
+    for (const auto& entry : fs::directory_iterator(tmp_db))
+      fsync_path(entry.path().string(), false);
+    fsync_path(tmp_db, true);
+    fsync_path(tmp, true);
+    std::string final_dir = index_dir + "/" + name;
+    if (::rename(tmp.c_str(), final_dir.c_str()) != 0)
+      io_error(final_dir, "cannot rename into place", errno);
+    fsync_path(index_dir, true);
+    tmp.clear();
+
+    // The switch: one rename of a symlink.
+    std::string link_tmp = index_dir + "/current.tmp-" + std::to_string(::getpid());
+    ::unlink(link_tmp.c_str());
+    if (::symlink(name.c_str(), link_tmp.c_str()) != 0) io_error(link_tmp, "cannot create", errno);
+    if (::rename(link_tmp.c_str(), (index_dir + "/" + detail::kCurrentLink).c_str()) != 0) {
+      int e = errno;
+      ::unlink(link_tmp.c_str());
+      io_error(index_dir + "/" + detail::kCurrentLink, "cannot switch", e);
+    }
+    fsync_path(index_dir, true);
+    report.generation = final_dir;
+    report.written = true;
+
+    // Keep the generation just replaced for readers that still have it open;
+    // older ones go.
+    std::string previous = current ? fs::path(*current).filename().string() : "";
+    for (const auto& entry : fs::directory_iterator(index_dir, ec)) {
+      std::string n = entry.path().filename().string();
+      if (n.rfind("gen-", 0) == 0 && n != name && n != previous) fs::remove_all(entry.path(), ec);
+    }
+  } catch (...) {
+    if (!tmp.empty()) fs::remove_all(tmp, ec);
+    throw;
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace otiose
