@@ -1,0 +1,125 @@
+// search.h: the read side of an index. Start here.
+//
+//   otiose::Searcher searcher(otiose::resolve_index_path());
+//   auto results = searcher.search("strategic oversight");
+//   for (const auto& hit : results.hits) ... hit.title, hit.snippet, hit.related
+//
+// A Searcher opens an index read-only, is safe to share between threads, and
+// follows the index when otiose-index replaces it underneath (the next call
+// sees the new generation; a call never sees a mix of two).
+#ifndef OTIOSE_SEARCH_H_
+#define OTIOSE_SEARCH_H_
+
+#include <otiose/export.h>
+#include <otiose/record.h>
+#include <otiose/similarity.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace otiose {
+
+struct SearchOptions {
+  std::size_t limit = 10;          // hits to return
+  std::size_t offset = 0;          // hits to skip (paging)
+  std::string type;                // "role", "quote", or empty for both
+  std::vector<std::string> kinds;  // quote kinds to keep (complaint, illusion, ...); empty: all
+  enum class Sort { kRelevance, kSalary, kFlightRisk };
+  Sort sort = Sort::kRelevance;            // salary and flight risk sort highest first
+  std::optional<int> min_flight_risk;      // percent
+  std::optional<std::int64_t> salary_min;  // on the average salary
+  std::optional<std::int64_t> salary_max;
+  std::size_t related = 3;  // related specimens per hit; 0: none
+  bool match_any = false;   // words are ANDed unless this is set (then ORed)
+  // Snippets: HTML-escaped with the matched words between these marks, or,
+  // with html = false, plain text between them.
+  bool html = true;
+  std::string highlight_start = "<b>";
+  std::string highlight_end = "</b>";
+  std::size_t snippet_length = 200;  // bytes of context, roughly
+};
+
+struct RelatedSpecimen {
+  std::string slug;
+  std::string title;
+  std::string tagline;
+  int match = 0;      // SYSTEM MATCH %: round(100 * cosine)
+  double cosine = 0;  // 0..1
+};
+
+struct Hit {
+  std::size_t rank = 0;                  // 1-based, counting the offset
+  std::string id;                        // slug, or <slug>#<kind>-<n> for a quote
+  std::string type;                      // "role" or "quote"
+  std::optional<std::string> kind;       // a quote's kind
+  std::string slug;                      // the specimen (a quote's owner)
+  std::string title;                     // the specimen's title
+  std::string tagline;                   // the specimen's tagline
+  std::string text;                      // a quote's text; a specimen's tagline
+  std::optional<std::string> source;     // a quote's source, when it has one
+  std::string snippet;                   // text around the matched words, highlighted
+  double score = 0;                      // BM25 weight (0 when sorted by a value)
+  std::vector<RelatedSpecimen> related;  // the specimen's nearest, best first
+};
+
+struct SearchResults {
+  std::string query;
+  std::size_t total = 0;  // matches (Xapian's estimate; exact for small indexes)
+  std::size_t offset = 0;
+  std::size_t limit = 0;
+  std::optional<std::string> suggestion;  // "did you mean", when little was found
+  std::vector<Hit> hits;
+};
+
+// An open index. Thread-safe: every const member may be called from many
+// threads at once.
+class OTIOSE_EXPORT Searcher {
+ public:
+  // Opens the index at `index_dir` (see resolve_index_path in index.h).
+  // Throws Error(kIndex) when there is none ("build one with otiose-index")
+  // or it is damaged, Error(kModel) when its similarity model is.
+  explicit Searcher(const std::string& index_dir);
+  ~Searcher();
+  Searcher(const Searcher&) = delete;
+  Searcher& operator=(const Searcher&) = delete;
+
+  // Ranked hits over specimens and quotes. Query syntax: Xapian's
+  // QueryParser (AND OR NOT, "phrases", word*, +word -word, and the fields
+  // title: alias: habitat: metric: weapon: source: kind: role: type:), with
+  // the index's synonyms. Throws Error(kQuery) for a query it cannot parse.
+  SearchResults search(std::string_view query, const SearchOptions& options = {}) const;
+
+  // The specimen a user means: a slug, a title or an alias, any case.
+  // Throws Error(kNotFound) whose message lists the closest slugs.
+  std::string resolve(std::string_view name) const;
+
+  // The k specimens most like `slug` (stored lists; k beyond them computes).
+  std::vector<RelatedSpecimen> related(std::string_view slug, std::size_t k) const;
+  // The k specimens most like a pasted text.
+  std::vector<RelatedSpecimen> related_text(std::string_view text, std::size_t k) const;
+  // Why two specimens (or a text and a specimen) match.
+  std::vector<TermShare> explain(std::string_view a, std::string_view b, std::size_t n) const;
+  std::vector<TermShare> explain_text(std::string_view text, std::string_view slug,
+                                      std::size_t n) const;
+
+  // The record, as indexed. Throws Error(kNotFound).
+  Record get(std::string_view slug) const;
+
+  // Specimens in the index.
+  std::size_t size() const;
+  // The generation directory answering now.
+  std::string generation() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace otiose
+
+#endif  // OTIOSE_SEARCH_H_

@@ -1,0 +1,136 @@
+// otiose-related: the RELATED SPECIMENS section, for a specimen or a pasted text.
+#include <otiose/error.h>
+#include <otiose/index.h>
+#include <otiose/search.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+
+#include "cli.h"
+#include "detail/text.h"
+
+namespace {
+
+constexpr const char* kTool = "otiose-related";
+
+std::string percent(double share) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%5.1f%%", 100.0 * share);
+  return buffer;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Show the specimens most like a specimen, or like a pasted job description (SYSTEM MATCH "
+      "%)."};
+  app.footer(R"(SPECIMEN is a slug, a title or an alias, in any case.
+
+Examples:
+  otiose-related enterprise-architect --top 3
+  otiose-related "Scrum Master" --explain
+  otiose-related --file job-ad.txt --top 3
+  pbpaste | otiose-related --file - --json | jq -r '.related[0].slug'
+
+Exit codes: 0 success; 2 usage; 3 unknown specimen (the message lists the
+closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
+  std::string specimen, index_flag, text, file;
+  std::size_t top = 3, explain_terms = 5;
+  bool json_out = false, explain = false;
+  app.add_option("SPECIMEN", specimen, "A slug, title or alias");
+  app.add_option("--index", index_flag,
+                 "Index directory (default: $OTIOSE_INDEX or ~/.local/share/otiose/index)");
+  app.add_option("-k,--top", top, "How many (default 3)")->check(CLI::Range(1, 1000));
+  auto* text_opt =
+      app.add_option("--text", text, "Match this text (a pasted job description) instead");
+  auto* file_opt =
+      app.add_option("--file", file, "Match the text of this file ('-' for standard input)");
+  text_opt->excludes(file_opt);
+  app.add_flag("--explain", explain,
+               "Say why: the shared terms that contribute most to each match");
+  app.add_option("--explain-terms", explain_terms, "Terms per explanation (default 5)")
+      ->check(CLI::Range(1, 100));
+  app.add_flag("--json", json_out, "Print JSON (the contract in README.md)");
+  app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
+  try {
+    app.parse(argc, argv);
+    if (specimen.empty() == (text_opt->count() == 0 && file_opt->count() == 0))
+      throw CLI::ValidationError("give a SPECIMEN, or --text / --file, not both");
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : otiose::cli::kUsage;
+  }
+  try {
+    bool by_text = specimen.empty();
+    if (file_opt->count() > 0)
+      text = file == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
+                         : otiose::detail::read_file(file);
+    otiose::Searcher searcher(otiose::resolve_index_path(index_flag));
+    std::string slug, title;
+    std::vector<otiose::RelatedSpecimen> related;
+    if (by_text) {
+      related = searcher.related_text(text, top);
+    } else {
+      slug = searcher.resolve(specimen);
+      title = searcher.get(slug).title;
+      related = searcher.related(slug, top);
+    }
+    auto why = [&](const std::string& other) {
+      return by_text ? searcher.explain_text(text, other, explain_terms)
+                     : searcher.explain(slug, other, explain_terms);
+    };
+    if (json_out) {
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
+      for (const auto& r : related) {
+        nlohmann::ordered_json item{{"slug", r.slug},
+                                    {"title", r.title},
+                                    {"tagline", r.tagline},
+                                    {"match", r.match},
+                                    {"cosine", r.cosine}};
+        if (explain) {
+          nlohmann::ordered_json terms = nlohmann::ordered_json::array();
+          for (const auto& t : why(r.slug))
+            terms.push_back(
+                {{"term", t.term}, {"contribution", t.contribution}, {"share", t.share}});
+          item["explain"] = terms;
+        }
+        list.push_back(item);
+      }
+      std::cout << nlohmann::ordered_json{{"slug", by_text ? nlohmann::ordered_json(nullptr)
+                                                           : nlohmann::ordered_json(slug)},
+                                          {"title", by_text ? nlohmann::ordered_json(nullptr)
+                                                            : nlohmann::ordered_json(title)},
+                                          {"related", list}}
+                       .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+                << '\n';
+      return otiose::cli::kOk;
+    }
+    otiose::cli::Style st{otiose::cli::colour_wanted(stdout)};
+    std::cout << st.bold() << "RELATED SPECIMENS" << st.reset() << st.dim()
+              << (by_text ? std::string("  (for the pasted text)") : "  (for " + title + ")")
+              << st.reset() << "\n";
+    if (related.empty()) std::cout << "\nnothing shares a term with it\n";
+    for (const auto& r : related) {
+      std::cout << "\n"
+                << st.cyan() << "SYSTEM MATCH: " << r.match << "%" << st.reset() << "\n"
+                << st.bold() << r.title << st.reset() << "\n"
+                << r.tagline << "\n";
+      if (explain) {
+        for (const auto& t : why(r.slug))
+          std::cout << st.dim() << "  " << percent(t.share) << "  " << st.reset() << t.term << "\n";
+      }
+    }
+    return otiose::cli::kOk;
+  } catch (const otiose::Error& e) {
+    otiose::cli::print_error(kTool, e.what());
+    return otiose::cli::exit_code(e.kind());
+  } catch (const std::exception& e) {
+    otiose::cli::print_error(kTool, e.what());
+    return otiose::cli::kIoProblem;
+  }
+}
