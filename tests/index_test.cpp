@@ -1,0 +1,205 @@
+#include <otiose/error.h>
+#include <otiose/index.h>
+#include <otiose/search.h>
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <atomic>
+#include <thread>
+
+#include "test_util.h"
+
+using otiose::test::TempDir;
+
+namespace {
+
+otiose::IndexOptions options() {
+  otiose::IndexOptions o;
+  o.tfidf = otiose::load_tfidf_config(otiose::test::source_path("similarity/tfidf.json"));
+  o.synonyms = otiose::load_synonyms(otiose::test::source_path("data/synonyms.txt"));
+  return o;
+}
+
+std::vector<otiose::LoadedRecord> catalogue() {
+  auto corpus = otiose::load_corpus({otiose::test::source_path("data")});
+  REQUIRE(corpus.error_count() == 0);
+  return corpus.records;
+}
+
+std::vector<std::string> ids(const otiose::SearchResults& r) {
+  std::vector<std::string> out;
+  for (const auto& h : r.hits) out.push_back(h.id);
+  return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+const char* const kSeed = "senior-customer-service-manager";
+
+}  // namespace
+
+TEST_CASE("the bundled catalogue is indexed and the seed is found every way") {
+  TempDir dir;
+  auto records = catalogue();
+  auto report = otiose::write_index(records, dir / "index", options());
+  CHECK(report.written);
+  CHECK(report.added == records.size());
+  otiose::Searcher s(dir / "index");
+  CHECK(s.size() == records.size());
+
+  CHECK(s.search("Senior Customer Service Manager", {}).hits.at(0).id == kSeed);
+  CHECK(s.search("title:\"customer service manager\"", {}).hits.at(0).id == kSeed);
+  CHECK(s.search("alias:\"client delivery operations lead\"", {}).hits.at(0).slug == kSeed);
+  auto phrase = s.search("\"expensive human router\"", {});
+  REQUIRE(phrase.hits.size() >= 1);
+  CHECK(phrase.hits[0].id == std::string(kSeed) + "#complaint-2");
+  CHECK(phrase.hits[0].source == "teamblind.com");
+  otiose::SearchOptions all;
+  all.limit = 1000;
+  auto source = s.search("source:teamblind.com", all);
+  REQUIRE(source.hits.size() == source.total);
+  CHECK(contains(ids(source), std::string(kSeed) + "#complaint-2"));
+  for (const auto& h : source.hits) CHECK(h.source == "teamblind.com");
+  // Every quote kind is there, with its owner.
+  for (const char* kind : {"complaint", "illusion", "translation", "salary", "diagnosis"}) {
+    otiose::SearchOptions o;
+    o.kinds = {kind};
+    auto r = s.search("role:" + std::string(kSeed), o);
+    INFO(kind);
+    CHECK(r.total >= 1);
+    for (const auto& h : r.hits) CHECK(h.kind == kind);
+  }
+  // The record itself round-trips through the index.
+  for (const auto& r : records)
+    if (r.record.slug == kSeed) CHECK(s.get(kSeed) == r.record);
+}
+
+TEST_CASE("re-indexing is idempotent and an edit or removal changes exactly that") {
+  TempDir dir;
+  auto records = catalogue();
+  auto first = otiose::write_index(records, dir / "index", options());
+  otiose::Searcher s(dir / "index");
+  auto before = s.search("", {}).total;
+  CHECK(before == first.specimens + first.quotes);
+
+  auto again = otiose::write_index(records, dir / "index", options());
+  CHECK_FALSE(again.written);
+  CHECK(again.unchanged == records.size());
+  CHECK(again.generation == first.generation);
+  CHECK(s.search("", {}).total == before);
+
+  // Edit one specimen, remove another.
+  auto edited = records;
+  auto sdet =
+      std::find_if(edited.begin(), edited.end(), [](auto& r) { return r.record.slug == "sdet"; });
+  REQUIRE(sdet != edited.end());
+  sdet->record.tagline = "Writes flaky tests about zyzzyva migrations.";
+  std::size_t sdet_quotes = otiose::quotes(sdet->record).size();
+  auto gone = std::find_if(edited.begin(), edited.end(),
+                           [](auto& r) { return r.record.slug == "agile-coach"; });
+  REQUIRE(gone != edited.end());
+  std::size_t gone_quotes = otiose::quotes(gone->record).size();
+  edited.erase(gone);
+  auto third = otiose::write_index(edited, dir / "index", options());
+  CHECK(third.written);
+  CHECK(third.updated == 1);
+  CHECK(third.removed == 1);
+  CHECK(third.added == 0);
+  CHECK(third.unchanged == records.size() - 2);
+  CHECK(s.search("", {}).total == before - 1 - gone_quotes);
+  CHECK(s.search("zyzzyva", {}).hits.at(0).id == "sdet");
+  CHECK(s.search("role:agile-coach", {}).total == 0);
+  CHECK(s.search("role:sdet", {}).total == 1 + sdet_quotes);
+  CHECK_THROWS_AS(s.get("agile-coach"), otiose::Error);
+  for (const auto& n : s.related("scrum-master", 10)) CHECK(n.slug != "agile-coach");
+
+  // --rebuild gives the same index from scratch.
+  auto o = options();
+  o.rebuild = true;
+  auto rebuilt = otiose::write_index(edited, dir / "index", o);
+  CHECK(rebuilt.written);
+  CHECK(rebuilt.added == edited.size());
+  CHECK(s.search("", {}).total == before - 1 - gone_quotes);
+}
+
+TEST_CASE("a second writer is refused with the first one's PID") {
+  TempDir dir;
+  auto records = catalogue();
+  otiose::write_index(records, dir / "index", options());
+  int fd = ::open((dir / "index/LOCK").c_str(), O_RDWR);
+  REQUIRE(fd >= 0);
+  // flock() locks belong to the open file: a second open, even in this
+  // process, is a second writer.
+  REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+  REQUIRE(::pwrite(fd, "4242\n", 5, 0) == 5);
+  try {
+    otiose::write_index(records, dir / "index", options());
+    FAIL("a second writer got in");
+  } catch (const otiose::Error& e) {
+    CHECK(e.kind() == otiose::ErrorKind::kIndex);
+    CHECK(std::string(e.what()) ==
+          "index " + (dir / "index") +
+              " is locked by PID 4242 (another otiose-index is writing it); try again when "
+              "it is done");
+  }
+  ::close(fd);
+  CHECK_NOTHROW(otiose::write_index(records, dir / "index", options()));
+}
+
+TEST_CASE("a directory that is not an index is never written into") {
+  TempDir dir;
+  otiose::test::write_file(dir.path() / "precious" / "thesis.txt", "do not delete");
+  CHECK_THROWS_WITH(otiose::write_index(catalogue(), dir / "precious", options()),
+                    Catch::Contains("is not an otiose index"));
+  CHECK(otiose::test::read_file(dir / "precious/thesis.txt") == "do not delete");
+}
+
+TEST_CASE("a missing or empty index says how to build one") {
+  TempDir dir;
+  CHECK_THROWS_WITH(otiose::Searcher(dir / "none"), Catch::Contains("otiose-index data --index"));
+  std::filesystem::create_directories(dir.path() / "empty");
+  CHECK_THROWS_WITH(otiose::Searcher(dir / "empty"), Catch::Contains("no index in"));
+}
+
+TEST_CASE("a reader searching in a loop while the index is rebuilt never errors") {
+  TempDir dir;
+  auto records = catalogue();
+  otiose::write_index(records, dir / "index", options());
+  otiose::Searcher s(dir / "index");
+  std::atomic<bool> stop{false};
+  std::atomic<int> searches{0}, failures{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      while (!stop) {
+        try {
+          auto r = s.search("meetings", {});
+          auto rel = s.related("sdet", 3);
+          // Never a mix: the seed is always there, and related lists resolve.
+          if (r.hits.empty() || rel.empty() || rel[0].title.empty()) ++failures;
+          ++searches;
+        } catch (const std::exception& e) {
+          UNSCOPED_INFO(e.what());
+          ++failures;
+        }
+      }
+    });
+  }
+  for (int round = 0; round < 8; ++round) {
+    auto changed = records;
+    changed[static_cast<std::size_t>(round) % changed.size()].record.tagline =
+        "round " + std::to_string(round);
+    auto o = options();
+    o.rebuild = round % 2 == 1;
+    otiose::write_index(changed, dir / "index", o);
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  CHECK(failures == 0);
+  CHECK(searches > 0);
+}
