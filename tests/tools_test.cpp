@@ -1,0 +1,277 @@
+// End to end through the installed tools on the bundled catalogue.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <thread>
+
+#include <otiose/search.h>
+
+#include "process.h"
+#include "test_util.h"
+
+using nlohmann::json;
+using otiose::test::Ran;
+using otiose::test::run_command;
+
+namespace {
+
+std::string stage() {
+  return std::string(OTIOSE_BINARY_DIR) + "/stage";
+}
+std::string bin(const std::string& tool) {
+  return stage() + "/bin/" + tool;
+}
+std::string index_dir() {
+  return std::string(OTIOSE_BINARY_DIR) + "/tools-test-index";
+}
+
+// The catalogue indexed once by the installed otiose-index.
+const std::string& index() {
+  static const std::string dir = [] {
+    std::filesystem::remove_all(index_dir());
+    Ran r = run_command(bin("otiose-index") + " " + otiose::test::source_path("data") +
+                        " --index " + index_dir());
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    return index_dir();
+  }();
+  return dir;
+}
+
+Ran search(const std::string& args) {
+  return run_command(bin("otiose-search") + " --index " + index() + " " + args);
+}
+Ran related(const std::string& args, const std::string& input = "") {
+  return run_command(bin("otiose-related") + " --index " + index() + " " + args, input);
+}
+
+json parse(const Ran& r) {
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  return json::parse(r.out);
+}
+
+}  // namespace
+
+TEST_CASE("otiose-search finds the seed by 'strategic oversight', with related specimens") {
+  json j = parse(search("'strategic oversight' --json"));
+  CHECK(j["query"] == "strategic oversight");
+  CHECK(j["total"].get<int>() >= 1);
+  CHECK(j["offset"] == 0);
+  CHECK(j["limit"] == 10);
+  CHECK(j["suggestion"].is_null());
+  bool seed = false;
+  for (const auto& h : j["hits"]) {
+    seed |= h["slug"] == "senior-customer-service-manager";
+    for (const char* key : {"rank", "id", "type", "kind", "slug", "title", "text", "source",
+                            "snippet", "score", "related"})
+      CHECK(h.contains(key));
+    CHECK(h["related"].size() == 3);
+    for (const auto& r : h["related"]) {
+      CHECK(r["slug"] != h["slug"]);
+      CHECK(r["match"].get<int>() ==
+            static_cast<int>(std::lround(100 * r["cosine"].get<double>())));
+      CHECK_FALSE(r["title"].get<std::string>().empty());
+      CHECK_FALSE(r["tagline"].get<std::string>().empty());
+    }
+    CHECK(h["snippet"].get<std::string>().find("<b>") != std::string::npos);
+  }
+  CHECK(seed);
+  // The specimen hit itself carries null kind and source.
+  json roles = parse(search("'strategic oversight' --type role --json"));
+  REQUIRE(roles["hits"].size() >= 1);
+  CHECK(roles["hits"][0]["type"] == "role");
+  CHECK(roles["hits"][0]["kind"].is_null());
+  CHECK(roles["hits"][0]["source"].is_null());
+}
+
+TEST_CASE("a quote hit carries its kind, its source and its owner") {
+  json j = parse(search("'\"expensive human router\"' --json"));
+  REQUIRE(j["hits"].size() >= 1);
+  const json& h = j["hits"][0];
+  CHECK(h["type"] == "quote");
+  CHECK(h["kind"] == "complaint");
+  CHECK(h["source"] == "teamblind.com");
+  CHECK(h["slug"] == "senior-customer-service-manager");
+  CHECK(h["id"] == "senior-customer-service-manager#complaint-2");
+}
+
+TEST_CASE("filters and sorts do what they say") {
+  json by_salary = parse(search("'' --type role --sort salary --limit 48 --related 0 --json"));
+  REQUIRE(by_salary["hits"].size() == 48);
+  std::vector<long> salaries;
+  for (const auto& h : by_salary["hits"]) {
+    CHECK(h["type"] == "role");
+    CHECK(h["related"].empty());
+  }
+  // Highest first: compare with the records themselves.
+  long previous = LONG_MAX;
+  for (const auto& h : by_salary["hits"]) {
+    auto rec = json::parse(otiose::test::read_file(
+        otiose::test::source_path("data/roles/" + h["slug"].get<std::string>() + ".json")));
+    long avg = rec["salary"]["average"].get<long>();
+    CHECK(avg <= previous);
+    previous = avg;
+  }
+  json risky = parse(search("'' --type role --min-flight-risk 80 --limit 100 --json"));
+  CHECK(risky["hits"].size() >= 1);
+  for (const auto& h : risky["hits"]) {
+    auto rec = json::parse(otiose::test::read_file(
+        otiose::test::source_path("data/roles/" + h["slug"].get<std::string>() + ".json")));
+    CHECK(rec["flight_risk"]["percent"].get<int>() >= 80);
+  }
+  json band =
+      parse(search("'' --type role --salary-min 100000 --salary-max 130000 --limit 100 --json"));
+  for (const auto& h : band["hits"]) {
+    auto rec = json::parse(otiose::test::read_file(
+        otiose::test::source_path("data/roles/" + h["slug"].get<std::string>() + ".json")));
+    long avg = rec["salary"]["average"].get<long>();
+    CHECK(avg >= 100000);
+    CHECK(avg <= 130000);
+  }
+  json complaints = parse(search("meetings --kind complaint --limit 50 --json"));
+  CHECK(complaints["hits"].size() >= 1);
+  for (const auto& h : complaints["hits"]) CHECK(h["kind"] == "complaint");
+  json paged = parse(search("meetings --limit 2 --offset 2 --json"));
+  json first = parse(search("meetings --limit 4 --json"));
+  REQUIRE(paged["hits"].size() == 2);
+  CHECK(paged["hits"][0]["id"] == first["hits"][2]["id"]);
+  CHECK(paged["hits"][0]["rank"] == 3);
+}
+
+TEST_CASE("did you mean, for a misspelling") {
+  json j = parse(search("'stratgic oversite' --json"));
+  CHECK(j["suggestion"] == "strategic oversight");
+  Ran text = search("'stratgic oversite'");
+  CHECK(text.out.find("did you mean: strategic oversight") != std::string::npos);
+}
+
+TEST_CASE("synonyms from data/synonyms.txt expand a query") {
+  json j = parse(search("hrbp --type role --json"));
+  REQUIRE(j["hits"].size() >= 1);
+  CHECK(j["hits"][0]["slug"] == "hr-business-partner");
+}
+
+TEST_CASE("otiose-related resolves slugs, titles and aliases, any case") {
+  json by_slug = parse(related("enterprise-architect --top 3 --json"));
+  CHECK(by_slug["slug"] == "enterprise-architect");
+  CHECK(by_slug["title"] == "Enterprise Architect");
+  CHECK(by_slug["related"].size() == 3);
+  json by_title = parse(related("'ENTERPRISE ARCHITECT' --json"));
+  CHECK(by_title["slug"] == "enterprise-architect");
+  json by_alias = parse(related("'client delivery operations lead' --json"));
+  CHECK(by_alias["slug"] == "senior-customer-service-manager");
+  Ran text = related("enterprise-architect --top 3");
+  CHECK(text.out.find("SYSTEM MATCH: ") != std::string::npos);
+  CHECK(text.out.find("\033[") == std::string::npos);  // not a terminal: no colour
+}
+
+TEST_CASE("an unknown specimen is an error that lists the closest slugs") {
+  Ran r = related("enterprize-architekt");
+  CHECK(r.status == 3);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("no specimen \"enterprize-architekt\"; closest: enterprise-architect") !=
+        std::string::npos);
+}
+
+TEST_CASE("a pasted job description matches through --file and stdin") {
+  std::string jd = std::string(OTIOSE_TEST_DATA) + "/pages/seed-job-description.txt";
+  json from_file = parse(related("--file " + jd + " --json"));
+  CHECK(from_file["slug"].is_null());
+  CHECK(from_file["title"].is_null());
+  CHECK(from_file["related"][0]["slug"] == "senior-customer-service-manager");
+  json from_stdin = parse(related("--file - --json", otiose::test::seed_job_description()));
+  CHECK(from_stdin["related"] == from_file["related"]);
+  json explained = parse(related("scrum-master --top 1 --explain --json"));
+  auto terms = explained["related"][0]["explain"];
+  REQUIRE(terms.size() >= 1);
+  CHECK(terms[0]["share"].get<double>() > 0);
+}
+
+TEST_CASE("every tool answers --help and --version, and usage errors exit 2") {
+  for (const char* tool : {"otiose-index", "otiose-import", "otiose-search", "otiose-related"}) {
+    INFO(tool);
+    Ran help = run_command(bin(tool) + " --help");
+    CHECK(help.status == 0);
+    CHECK(help.out.find("Examples:") != std::string::npos);
+    CHECK(help.out.find("Exit codes:") != std::string::npos);
+    Ran version = run_command(bin(tool) + " --version");
+    CHECK(version.status == 0);
+    CHECK(version.out.find(tool) == 0);
+    CHECK(run_command(bin(tool) + " --no-such-flag").status == 2);
+  }
+  Ran missing = run_command(bin("otiose-search") + " --index /nonexistent/otiose x");
+  CHECK(missing.status == 4);
+  CHECK(missing.err.find("build one with `otiose-index data --index /nonexistent/otiose`") !=
+        std::string::npos);
+}
+
+TEST_CASE("otiose-index --check passes the catalogue and fails a bad record with its message") {
+  Ran clean = run_command(bin("otiose-index") + " --check " + otiose::test::source_path("data"));
+  CHECK(clean.status == 0);
+  CHECK(clean.err.empty());
+  otiose::test::TempDir dir;
+  otiose::test::write_file(
+      dir.path() / "data/roles/sdet.json",
+      R"({"slug": "sdet", "title": "SDET", "tagline": "t", "flight_risk": {"percent": "high"}})");
+  Ran bad = run_command(bin("otiose-index") + " --check " + (dir / "data"));
+  CHECK(bad.status == 1);
+  CHECK(
+      bad.err.find(
+          dir /
+          "data/roles/sdet.json: flight_risk.percent: expected an integer 0..100, got \"high\"") !=
+      std::string::npos);
+  // And a bad corpus writes nothing.
+  Ran write =
+      run_command(bin("otiose-index") + " " + (dir / "data") + " --index " + (dir / "index"));
+  CHECK(write.status == 1);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "index" / "current"));
+}
+
+TEST_CASE("otiose-import turns the seed page into the bundled record") {
+  Ran r = run_command(bin("otiose-import") + " " + std::string(OTIOSE_TEST_DATA) +
+                      "/pages/seed-page.txt");
+  CHECK(r.status == 0);
+  json page = json::parse(r.out);
+  json bundled = json::parse(otiose::test::read_file(
+      otiose::test::source_path("data/roles/senior-customer-service-manager.json")));
+  page["tagline"] = bundled["tagline"];
+  CHECK(page == bundled);
+}
+
+TEST_CASE("the library serves two threads at once") {
+  otiose::Searcher searcher(index());
+  std::vector<std::string> first(2);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto r = searcher.search(t == 0 ? "strategic oversight" : "sprint retrospective");
+        auto rel = searcher.related_text("backlog refinement user stories", 3);
+        if (!r.hits.empty())
+          first[static_cast<std::size_t>(t)] = r.hits[0].slug + "/" + rel[0].slug;
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(first[0].rfind("senior-customer-service-manager/", 0) == 0);
+  CHECK_FALSE(first[1].empty());
+}
+
+TEST_CASE("an outside CMake project links the installed library") {
+  otiose::test::TempDir build;
+  Ran configure = run_command("cmake -S " + otiose::test::source_path("tests/consumer") + " -B " +
+                              build.path().string() + " -DCMAKE_PREFIX_PATH=" + stage() +
+                              " -DCMAKE_BUILD_TYPE=Release");
+  INFO(configure.out << configure.err);
+  REQUIRE(configure.status == 0);
+  Ran compile = run_command("cmake --build " + build.path().string());
+  INFO(compile.out << compile.err);
+  REQUIRE(compile.status == 0);
+  Ran ran = run_command(build / "consumer" + " " + index() + " 'strategic oversight'");
+  CHECK(ran.status == 0);
+  CHECK(ran.out.rfind("Senior Customer Service Manager\n", 0) == 0);
+  Ran pc = run_command("PKG_CONFIG_PATH=" + stage() +
+                       "/lib/pkgconfig pkg-config --cflags --libs otiose");
+  CHECK(pc.status == 0);
+  CHECK(pc.out.find("-lotiose") != std::string::npos);
+}
