@@ -26,7 +26,10 @@ std::vector<std::vector<std::string>> load_synonyms(const std::string& path) {
     auto add = [&](std::string_view item) {
       std::string words;
       std::istringstream split{std::string(item)};
-      for (std::string w; split >> w;) words += (words.empty() ? "" : " ") + detail::ascii_lower(w);
+      for (std::string w; split >> w;) {
+        if (!words.empty()) words += ' ';
+        words += detail::ascii_lower(w);
+      }
       if (words.empty()) bad("an empty term in \"" + line + "\"");
       for (char c : words)
         if (c == '"' || c == '(' || c == ')' || c == ':')
