@@ -1,0 +1,170 @@
+// The bundled catalogue: complete, clean, and findable.
+#include <otiose/index.h>
+#include <otiose/record.h>
+#include <otiose/similarity.h>
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "test_util.h"
+
+namespace {
+
+const char* const kSlugs[] = {"senior-customer-service-manager",
+                              "lead-backend-data-procurement-analyst",
+                              "enterprise-architect",
+                              "sdet",
+                              "scrum-master",
+                              "agile-coach",
+                              "product-owner",
+                              "product-manager",
+                              "program-manager",
+                              "project-manager",
+                              "chief-of-staff",
+                              "vp-of-strategy",
+                              "hr-business-partner",
+                              "talent-acquisition-partner",
+                              "compliance-officer",
+                              "risk-analyst",
+                              "management-consultant",
+                              "business-analyst",
+                              "data-scientist",
+                              "data-engineer",
+                              "devops-engineer",
+                              "site-reliability-engineer",
+                              "solutions-architect",
+                              "sales-development-representative",
+                              "account-executive",
+                              "customer-success-manager",
+                              "marketing-manager",
+                              "brand-strategist",
+                              "social-media-manager",
+                              "growth-marketer",
+                              "content-strategist",
+                              "ux-researcher",
+                              "product-designer",
+                              "qa-manager",
+                              "procurement-manager",
+                              "executive-assistant",
+                              "internal-communications-manager",
+                              "change-management-lead",
+                              "digital-transformation-lead",
+                              "chief-innovation-officer",
+                              "developer-advocate",
+                              "technical-writer",
+                              "release-manager",
+                              "engineering-manager",
+                              "it-service-desk-manager",
+                              "financial-analyst",
+                              "operations-manager",
+                              "learning-and-development-specialist"};
+
+struct Catalogue {
+  otiose::TfidfConfig config =
+      otiose::load_tfidf_config(otiose::test::source_path("similarity/tfidf.json"));
+  otiose::Corpus corpus = otiose::load_corpus({otiose::test::source_path("data")});
+  otiose::test::TempDir dir;
+  std::unique_ptr<otiose::SimilarityModel> model;
+  Catalogue() {
+    std::vector<const otiose::Record*> records;
+    for (const auto& r : corpus.records) records.push_back(&r.record);
+    otiose::build_model(records, config, dir / "model.bin");
+    model = std::make_unique<otiose::SimilarityModel>(dir / "model.bin");
+  }
+  const otiose::Record& get(const std::string& slug) const {
+    for (const auto& r : corpus.records)
+      if (r.record.slug == slug) return r.record;
+    FAIL("no " << slug);
+    throw;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the catalogue holds the 48 named specimens, each in its own file") {
+  Catalogue c;
+  std::set<std::string> want(std::begin(kSlugs), std::end(kSlugs));
+  std::set<std::string> have;
+  for (const auto& r : c.corpus.records) {
+    have.insert(r.record.slug);
+    CHECK(r.origin == otiose::test::source_path("data/roles/" + r.record.slug + ".json"));
+  }
+  CHECK(have == want);
+}
+
+TEST_CASE("the catalogue validates and lints with no warnings") {
+  Catalogue c;
+  auto lint = otiose::lint_catalogue(c.corpus.records, c.config);
+  for (const auto& d : c.corpus.diagnostics) UNSCOPED_INFO(d.to_string());
+  for (const auto& d : lint) UNSCOPED_INFO(d.to_string());
+  CHECK(c.corpus.diagnostics.empty());
+  CHECK(lint.empty());
+}
+
+TEST_CASE("every record fills every section") {
+  Catalogue c;
+  for (const auto& lr : c.corpus.records) {
+    const auto& r = lr.record;
+    INFO(r.slug);
+    CHECK_FALSE(r.tagline.empty());
+    CHECK(r.aliases->size() >= 3);
+    CHECK(r.aliases->size() <= 5);
+    CHECK(r.habitat->size() >= 2);
+    CHECK(r.habitat->size() <= 4);
+    CHECK(*r.salary->low < *r.salary->average);
+    CHECK(*r.salary->average < *r.salary->high);
+    CHECK(r.salary->note);
+    CHECK(r.salary->quote);
+    CHECK(r.flight_risk->percent);
+    CHECK(r.flight_risk->label);
+    CHECK(r.flight_risk->diagnosis);
+    CHECK(r.metrics->size() == 3);
+    CHECK(r.weaponry->size() == 3);
+    CHECK(r.survival->size() >= 1);
+    CHECK(r.jd_autopsy->size() == 3);
+    CHECK(r.day_log->size() == 3);
+    CHECK(r.burn_ward->size() == 3);
+  }
+}
+
+TEST_CASE("the seed page's related specimens carry the taglines it publishes") {
+  Catalogue c;
+  const auto& seed = c.get("senior-customer-service-manager");
+  REQUIRE(seed.related);
+  for (const auto& published : *seed.related) {
+    INFO(published.slug);
+    CHECK(c.get(published.slug).tagline == published.tagline);
+    CHECK(c.get(published.slug).title == published.title);
+  }
+}
+
+TEST_CASE("every specimen's related list is non-empty and never itself") {
+  Catalogue c;
+  for (const auto& lr : c.corpus.records) {
+    auto related = c.model->related(lr.record.slug, 10);
+    INFO(lr.record.slug);
+    CHECK_FALSE(related.empty());
+    for (const auto& n : related) CHECK(n.slug != lr.record.slug);
+  }
+}
+
+TEST_CASE("a specimen's own job-ad illusions, pasted together, rank it in the top 3") {
+  Catalogue c;
+  for (const auto& lr : c.corpus.records) {
+    std::string ad;
+    for (const auto& p : *lr.record.jd_autopsy) ad += p.illusion + "\n";
+    auto top = c.model->related_text(ad, 3);
+    std::vector<std::string> slugs;
+    for (const auto& n : top) slugs.push_back(n.slug);
+    INFO(lr.record.slug << " -> " << (slugs.empty() ? "" : slugs[0]));
+    CHECK(std::find(slugs.begin(), slugs.end(), lr.record.slug) != slugs.end());
+  }
+}
+
+TEST_CASE("the seed job description ranks the seed specimen first") {
+  Catalogue c;
+  auto top = c.model->related_text(otiose::test::seed_job_description(), 1);
+  REQUIRE(top.size() == 1);
+  CHECK(top[0].slug == "senior-customer-service-manager");
+}
