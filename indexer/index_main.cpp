@@ -163,7 +163,8 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
                                   {"documents_per_second", rate},
                                   {"similarity_seconds",
                                    r.model.vectorize_seconds + r.model.all_pairs_seconds},
-                                  {"similarity_terms", r.model.terms}}
+                                  {"similarity_terms", r.model.terms},
+                                  {"similarity_all_pairs_bytes", r.model.all_pairs_bytes}}
                        .dump()
                 << '\n';
     } else {

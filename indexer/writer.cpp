@@ -111,22 +111,34 @@ TfidfConfig all_text_fields() {
   return c;
 }
 
-// Adds (sign +1) or removes (-1) a record's words in the spelling table.
-void spelling(Xapian::WritableDatabase& db, const Record& record, int sign) {
-  static const TfidfConfig kAll = all_text_fields();
-  Xapian::Document scratch;
-  Xapian::TermGenerator tg;
-  tg.set_document(scratch);
-  tg.index_text_without_positions(specimen_text(record, kAll));
-  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
-    const std::string& word = *t;
-    if (word.size() < 3 || word.size() > 40) continue;
-    if (sign > 0)
-      db.add_spelling(word, t.get_wdf());
-    else
-      db.remove_spelling(word, t.get_wdf());
+// The spelling dictionary's changes over a run, applied once at the end:
+// Xapian's spelling table is costly to touch per document.
+class SpellingDelta {
+ public:
+  // Counts a record's words in (sign +1) or out (-1).
+  void add(const Record& record, int sign) {
+    static const TfidfConfig kAll = all_text_fields();
+    Xapian::Document scratch;
+    tg_.set_document(scratch);
+    tg_.index_text_without_positions(specimen_text(record, kAll));
+    for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
+      const std::string& word = *t;
+      if (word.size() < 3 || word.size() > 40) continue;
+      delta_[word] += sign * static_cast<long long>(t.get_wdf());
+    }
   }
-}
+
+  void apply(Xapian::WritableDatabase& db) const {
+    for (const auto& [word, n] : delta_) {
+      if (n > 0) db.add_spelling(word, static_cast<Xapian::termcount>(n));
+      if (n < 0) db.remove_spelling(word, static_cast<Xapian::termcount>(-n));
+    }
+  }
+
+ private:
+  Xapian::TermGenerator tg_;
+  std::unordered_map<std::string, long long> delta_;
+};
 
 void set_numbers(Xapian::Document& doc, const Record& r) {
   if (r.flight_risk && r.flight_risk->percent)
@@ -366,6 +378,7 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
     try {
       Xapian::WritableDatabase db(tmp_db, Xapian::DB_CREATE_OR_OPEN);
       DocumentMaker maker;
+      SpellingDelta spelling;
       std::size_t done = 0, total = report.added + report.updated + report.removed;
       auto tick = [&] {
         ++done;
@@ -377,7 +390,7 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
         auto data = nlohmann::json::parse(old.get_data(), nullptr, false);
         if (!data.is_discarded() && data.contains("record")) {
           auto parsed = parse_record(data["record"].dump());
-          if (parsed.record) spelling(db, *parsed.record, -1);
+          if (parsed.record) spelling.add(*parsed.record, -1);
         }
         db.delete_document(std::string(detail::kRolePrefix) + slug);
       };
@@ -393,9 +406,10 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
         if (!is_new) drop(r.slug);
         db.add_document(maker.role(r, jsons[i], hashes[i]));
         for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
-        spelling(db, r, +1);
+        spelling.add(r, +1);
         tick();
       }
+      spelling.apply(db);
       // Synonyms live in metadata: the searcher expands queries with them.
       db.set_metadata(detail::kMetaSynonyms, nlohmann::json(options.synonyms).dump());
       db.set_metadata(detail::kMetaFormat, std::to_string(detail::kIndexFormat));
