@@ -10,26 +10,32 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
-#include <sys/resource.h>
-#include <unistd.h>
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: otiose-bench-model CORPUS [--threads N] [--config tfidf.json] [--out model.bin]\n";
+    std::cerr << "usage: otiose-bench-model CORPUS [--threads N] [--config tfidf.json] [--out "
+                 "model.bin]\n";
     return 2;
   }
   std::string corpus_path = argv[1];
   std::string config_path = std::string(OTIOSE_SOURCE_DIR) + "/similarity/tfidf.json";
-  std::string out = (std::filesystem::temp_directory_path() / ("otiose-bench-" + std::to_string(getpid()) + ".bin")).string();
+  std::string out = (std::filesystem::temp_directory_path() /
+                     ("otiose-bench-" + std::to_string(getpid()) + ".bin"))
+                        .string();
   unsigned threads = 0;
   for (int i = 2; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--threads") == 0) threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
-    else if (std::strcmp(argv[i], "--config") == 0) config_path = argv[i + 1];
-    else if (std::strcmp(argv[i], "--out") == 0) out = argv[i + 1];
+    if (std::strcmp(argv[i], "--threads") == 0)
+      threads = static_cast<unsigned>(std::atoi(argv[i + 1]));
+    else if (std::strcmp(argv[i], "--config") == 0)
+      config_path = argv[i + 1];
+    else if (std::strcmp(argv[i], "--out") == 0)
+      out = argv[i + 1];
   }
   try {
     auto config = otiose::load_tfidf_config(config_path);

@@ -61,20 +61,15 @@ still are); 2 usage; 5 a file could not be read or written.)");
   app.add_option("-o,--output-dir", out_dir, "Write DIR/<slug>.json instead of printing");
   app.add_option("--tagline", tagline, "The specimen's tagline (the page does not show its own)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : otiose::cli::kUsage;
-  }
+  if (auto done = otiose::cli::parse(app, argc, argv)) return *done;
   if (!tagline.empty() && pages.size() > 1) {
     otiose::cli::print_error(kTool,
                              "--tagline applies to one page; got " + std::to_string(pages.size()));
     return otiose::cli::kUsage;
   }
 
-  int status = otiose::cli::kOk;
-  try {
+  return otiose::cli::guarded(kTool, [&]() -> int {
+    int status = otiose::cli::kOk;
     for (const auto& page : pages) {
       std::string text;
       if (page == "-") {
@@ -104,12 +99,6 @@ still are); 2 usage; 5 a file could not be read or written.)");
         std::cout << otiose::to_json(*parsed.record, -1) << '\n';
       }
     }
-  } catch (const otiose::Error& e) {
-    otiose::cli::print_error(kTool, e.what());
-    return otiose::cli::exit_code(e.kind());
-  } catch (const std::exception& e) {
-    otiose::cli::print_error(kTool, e.what());
-    return otiose::cli::kIoProblem;
-  }
-  return status;
+    return status;
+  });
 }

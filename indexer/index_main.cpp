@@ -74,13 +74,8 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
                  "Synonyms file (default: synonyms.txt in each SOURCE directory)");
   app.add_option("--threads", threads, "Worker threads (default: every core)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : otiose::cli::kUsage;
-  }
-  try {
+  if (auto done = otiose::cli::parse(app, argc, argv)) return *done;
+  return otiose::cli::guarded(kTool, [&]() -> int {
     if (config_path.empty()) config_path = otiose::cli::find_share_file("tfidf.json");
     otiose::TfidfConfig tfidf = otiose::load_tfidf_config(config_path);
     otiose::LoadOptions load;
@@ -175,11 +170,5 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
                 << (r.written ? "" : " (index already up to date)") << '\n';
     }
     return otiose::cli::kOk;
-  } catch (const otiose::Error& e) {
-    otiose::cli::print_error(kTool, e.what());
-    return otiose::cli::exit_code(e.kind());
-  } catch (const std::exception& e) {
-    otiose::cli::print_error(kTool, e.what());
-    return otiose::cli::kIoProblem;
-  }
+  });
 }

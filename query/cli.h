@@ -78,6 +78,36 @@ inline void print_error(const char* tool, const std::string& message) {
   std::cerr << tool << ": " << s.red() << "error: " << s.reset() << message << '\n';
 }
 
+// Parses the command line. Returns the exit code when the tool should stop
+// now (--help, --version: 0; a usage error, printed by CLI11: kUsage), or
+// nullopt to go on. `check` may throw CLI::ValidationError for rules CLI11
+// cannot express.
+inline std::optional<int> parse(CLI::App& app, int argc, char** argv,
+                                const std::function<void()>& check = {}) {
+  try {
+    app.parse(argc, argv);
+    if (check) check();
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kOk : kUsage;
+  }
+  return std::nullopt;
+}
+
+// Runs a tool's body: an otiose::Error becomes one line on stderr and its
+// exit code; anything else an I/O problem.
+inline int guarded(const char* tool, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    print_error(tool, e.what());
+    return exit_code(e.kind());
+  } catch (const std::exception& e) {
+    print_error(tool, e.what());
+    return kIoProblem;
+  }
+}
+
 }  // namespace otiose::cli
 
 #endif  // OTIOSE_QUERY_CLI_H_

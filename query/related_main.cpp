@@ -57,15 +57,12 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
       ->check(CLI::Range(1, 100));
   app.add_flag("--json", json_out, "Print JSON (the contract in README.md)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
-  try {
-    app.parse(argc, argv);
+  auto one_input = [&] {
     if (specimen.empty() == (text_opt->count() == 0 && file_opt->count() == 0))
       throw CLI::ValidationError("give a SPECIMEN, or --text / --file, not both");
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : otiose::cli::kUsage;
-  }
-  try {
+  };
+  if (auto done = otiose::cli::parse(app, argc, argv, one_input)) return *done;
+  return otiose::cli::guarded(kTool, [&]() -> int {
     bool by_text = specimen.empty();
     if (file_opt->count() > 0)
       text = file == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
@@ -126,11 +123,5 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
       }
     }
     return otiose::cli::kOk;
-  } catch (const otiose::Error& e) {
-    otiose::cli::print_error(kTool, e.what());
-    return otiose::cli::exit_code(e.kind());
-  } catch (const std::exception& e) {
-    otiose::cli::print_error(kTool, e.what());
-    return otiose::cli::kIoProblem;
-  }
+  });
 }

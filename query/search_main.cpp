@@ -74,13 +74,8 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
   app.add_flag("--any", o.match_any, "Match any word instead of all");
   app.add_flag("--json", json_out, "Print JSON (the contract in README.md)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : otiose::cli::kUsage;
-  }
-  try {
+  if (auto done = otiose::cli::parse(app, argc, argv)) return *done;
+  return otiose::cli::guarded(kTool, [&]() -> int {
     o.type = type;
     o.kinds = kinds;
     o.min_flight_risk = min_risk;
@@ -151,11 +146,5 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
       std::cout << "\n";
     }
     return otiose::cli::kOk;
-  } catch (const otiose::Error& e) {
-    otiose::cli::print_error(kTool, e.what());
-    return otiose::cli::exit_code(e.kind());
-  } catch (const std::exception& e) {
-    otiose::cli::print_error(kTool, e.what());
-    return otiose::cli::kIoProblem;
-  }
+  });
 }
