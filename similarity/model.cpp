@@ -314,15 +314,54 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
   stats.nonzeros = static_cast<std::size_t>(rows.nonZeros());
   stats.vectorize_seconds = seconds_since(start);
 
-  // 4. All-pairs top-K: each row against the inverted lists, in blocks of
-  // rows shared out to the threads. Never an n x n matrix: per thread one
-  // dense accumulator of n doubles.
+  // 4. All-pairs top-K, in blocks of rows shared out to the threads; never
+  // an n x n matrix. The cost of the inverted lists grows with the sum of
+  // df^2, so the few terms in a large share of the specimens go through a
+  // dense matrix product instead (Eigen's GEMM, for a block of rows against
+  // every specimen); the rest through the inverted lists into the same
+  // per-row accumulator.
   auto pairs_start = Clock::now();
   const std::size_t k = config.top_k;
   std::vector<std::uint32_t> top_idx(n * k, detail::kNoNeighbour);
   std::vector<double> top_val(n * k, 0.0);
+  constexpr std::size_t kDenseMinSpecimens = 2000;  // below this the lists win outright
+  constexpr double kDenseShare = 0.15;              // df / n from which a term goes dense
+  constexpr std::size_t kMaxDenseTerms = 512;
+  std::vector<std::int32_t> dense_slot(terms.size(), -1);
+  std::vector<std::uint32_t> dense_terms;
+  if (n >= kDenseMinSpecimens) {
+    for (std::size_t t = 0; t < terms.size(); ++t) {
+      auto df_t = static_cast<double>(cols.outerIndexPtr()[t + 1] - cols.outerIndexPtr()[t]);
+      if (df_t >= kDenseShare * dn) dense_terms.push_back(static_cast<std::uint32_t>(t));
+    }
+    auto df_of = [&](std::uint32_t t) {
+      return cols.outerIndexPtr()[t + 1] - cols.outerIndexPtr()[t];
+    };
+    std::sort(dense_terms.begin(), dense_terms.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return df_of(a) > df_of(b); });
+    if (dense_terms.size() > kMaxDenseTerms) dense_terms.resize(kMaxDenseTerms);
+    for (std::size_t slot = 0; slot < dense_terms.size(); ++slot)
+      dense_slot[dense_terms[slot]] = static_cast<std::int32_t>(slot);
+  }
+  const auto h = static_cast<Eigen::Index>(dense_terms.size());
+  using Dense = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Dense dense = Dense::Zero(h > 0 ? static_cast<Eigen::Index>(n) : 0, h);
+  ColMatrix pruned;
+  const ColMatrix* lists = &cols;  // the inverted lists of the sparse terms
+  if (h > 0) {
+    for (std::size_t i = 0; i < n; ++i)
+      for (RowMatrix::InnerIterator it(rows, static_cast<std::int64_t>(i)); it; ++it)
+        if (dense_slot[static_cast<std::size_t>(it.col())] >= 0)
+          dense(static_cast<Eigen::Index>(i), dense_slot[static_cast<std::size_t>(it.col())]) =
+              it.value();
+    pruned = cols;
+    pruned.prune([&](const std::int64_t&, const std::int64_t& col, const double&) {
+      return dense_slot[static_cast<std::size_t>(col)] < 0;
+    });
+    lists = &pruned;
+  }
+  constexpr std::size_t kBlock = 64;
   {
-    constexpr std::size_t kBlock = 64;
     std::atomic<std::size_t> next{0};
     std::atomic<std::size_t> done{0};
     std::mutex progress_mutex;
@@ -331,14 +370,42 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
       std::vector<std::uint32_t> touched;
       std::vector<Scored> scored;
       std::vector<std::pair<std::uint32_t, double>> query;
+      Dense block;
       for (std::size_t begin; (begin = next.fetch_add(kBlock)) < n;) {
         std::size_t end = std::min(n, begin + kBlock);
+        if (h > 0)
+          block.noalias() = dense.middleRows(static_cast<Eigen::Index>(begin),
+                                             static_cast<Eigen::Index>(end - begin)) *
+                            dense.transpose();
         for (std::size_t i = begin; i < end; ++i) {
           query.clear();
           for (RowMatrix::InnerIterator it(rows, static_cast<std::int64_t>(i)); it; ++it)
-            query.emplace_back(static_cast<std::uint32_t>(it.col()), it.value());
-          accumulate(query, cols.outerIndexPtr(), cols.innerIndexPtr(), cols.valuePtr(),
-                     static_cast<std::uint32_t>(i), acc, touched, scored, n);
+            if (dense_slot[static_cast<std::size_t>(it.col())] < 0)
+              query.emplace_back(static_cast<std::uint32_t>(it.col()), it.value());
+          if (h == 0) {
+            accumulate(query, lists->outerIndexPtr(), lists->innerIndexPtr(), lists->valuePtr(),
+                       static_cast<std::uint32_t>(i), acc, touched, scored, n);
+          } else {
+            // The dense part is the block's row; add the lists, then scan.
+            double* row = block.row(static_cast<Eigen::Index>(i - begin)).data();
+            const auto* ptr = lists->outerIndexPtr();
+            const auto* idx = lists->innerIndexPtr();
+            const double* val = lists->valuePtr();
+            for (const auto& [term, weight] : query)
+              for (auto p = ptr[term]; p < ptr[term + 1]; ++p) row[idx[p]] += weight * val[p];
+            scored.clear();
+            double floor = 0.0;  // the k-th best so far, once there are k
+            for (std::size_t j = 0; j < n; ++j) {
+              if (row[j] <= floor || j == i) continue;
+              scored.push_back({static_cast<std::uint32_t>(j), row[j]});
+              if (scored.size() >= 4 * k + 64) {
+                // A later specimen that only ties the k-th best loses on
+                // position, so the k-th score is a strict floor.
+                keep_best(scored, k);
+                floor = scored.size() == k ? scored.back().score : 0.0;
+              }
+            }
+          }
           keep_best(scored, k);
           for (std::size_t r = 0; r < scored.size(); ++r) {
             top_idx[i * k + r] = scored[r].index;
@@ -358,8 +425,12 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
     for (auto& t : pool) t.join();
   }
   stats.all_pairs_seconds = seconds_since(pairs_start);
-  stats.all_pairs_bytes = threads * n * (sizeof(double) + sizeof(std::uint32_t) + sizeof(Scored)) +
-                          n * k * (sizeof(std::uint32_t) + sizeof(double));
+  stats.all_pairs_bytes =
+      threads * n *
+          (sizeof(double) * (h > 0 ? kBlock : 1) + sizeof(std::uint32_t) + sizeof(Scored)) +
+      static_cast<std::size_t>(dense.size()) * sizeof(double) +
+      n * k * (sizeof(std::uint32_t) + sizeof(double));
+  stats.dense_terms = static_cast<std::size_t>(h);
 
   // 5. The file.
   ModelWriter w;

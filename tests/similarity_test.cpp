@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 
+#include "process.h"
 #include "test_util.h"
 
 using otiose::SimilarityModel;
@@ -246,4 +247,37 @@ TEST_CASE("a bad tfidf.json names the file and the key") {
   otiose::test::write_file(dir.path() / "t.json", R"({"max_df": 1.5})");
   CHECK_THROWS_WITH(otiose::load_tfidf_config(dir / "t.json"),
                     Catch::Contains("max_df: expected a proportion"));
+}
+
+TEST_CASE("the dense path for common terms agrees with scikit-learn on a larger corpus") {
+  // 2,500 specimens over a small vocabulary: every term is in most
+  // specimens, so all-pairs goes through the dense product.
+  TempDir dir;
+  otiose::test::write_file(dir.path() / "c.jsonl", otiose::test::generated_corpus(2500, "Dense"));
+  auto config = otiose::load_tfidf_config(otiose::test::source_path("similarity/tfidf.json"));
+  auto corpus = otiose::load_corpus({dir / "c.jsonl"});
+  REQUIRE(corpus.error_count() == 0);
+  std::vector<const otiose::Record*> records;
+  for (const auto& r : corpus.records) records.push_back(&r.record);
+  auto stats = otiose::build_model(records, config, dir / "m.bin");
+  CHECK(stats.dense_terms > 0);
+  SimilarityModel model(dir / "m.bin");
+  auto reference = nlohmann::json::parse(run(python() + " model " +
+                                             otiose::test::source_path("similarity/tfidf.json") +
+                                             " " + (dir / "c.jsonl")));
+  auto slugs = reference["slugs"].get<std::vector<std::string>>();
+  REQUIRE(slugs.size() == model.size());
+  std::size_t mismatches = 0;
+  for (std::size_t i = 0; i < slugs.size(); ++i) {
+    auto mine = model.related(slugs[i], model.stored_k());
+    const auto& theirs = reference["top"][i];
+    REQUIRE(mine.size() == theirs.size());
+    for (std::size_t r = 0; r < mine.size(); ++r) {
+      double c = theirs[r][1].get<double>();
+      if (std::abs(mine[r].cosine - c) > 1e-6) ++mismatches;
+      if (mine[r].slug != theirs[r][0].get<std::string>() && std::abs(mine[r].cosine - c) >= 1e-12)
+        ++mismatches;
+    }
+  }
+  CHECK(mismatches == 0);
 }

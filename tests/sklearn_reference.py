@@ -3,7 +3,9 @@
 scikit-learn's TfidfVectorizer configured from similarity/tfidf.json.
 
   sklearn_reference.py model CONFIG CORPUS_DIR [TEXT_FILE...]
-      Prints JSON: slugs (sorted), the full cosine matrix, each specimen's
+      CORPUS_DIR may also be a .jsonl file.
+      Prints JSON: slugs (sorted), the full cosine matrix (up to 500
+      specimens), each specimen's
       top-K list (ties by slug, never itself, never a zero cosine), and for
       each text file its cosine to every specimen and its top-K list.
   sklearn_reference.py tokens SEED COUNT
@@ -81,9 +83,13 @@ def top(row, slugs, k, skip=None):
 def model(config_path, corpus, text_files):
     c, stop = load_config(config_path)
     records = []
-    for path in sorted(glob.glob(os.path.join(corpus, "**", "*.json"), recursive=True)):
-        with open(path, encoding="utf-8") as f:
-            records.append(json.load(f))
+    if corpus.endswith(".jsonl"):
+        with open(corpus, encoding="utf-8") as f:
+            records = [json.loads(line) for line in f if line.strip()]
+    else:
+        for path in sorted(glob.glob(os.path.join(corpus, "**", "*.json"), recursive=True)):
+            with open(path, encoding="utf-8") as f:
+                records.append(json.load(f))
     records.sort(key=lambda r: r["slug"])
     slugs = [r["slug"] for r in records]
     docs = [specimen_text(r, c["fields"]) for r in records]
@@ -94,7 +100,7 @@ def model(config_path, corpus, text_files):
     out = {
         "slugs": slugs,
         "vocabulary": len(v.vocabulary_),
-        "cosine": S.tolist(),
+        "cosine": S.tolist() if len(slugs) <= 500 else None,
         "top": [top(S[i], slugs, k, skip=i) for i in range(len(slugs))],
         "texts": [],
     }

@@ -75,6 +75,7 @@ struct ModelBuildStats {
   double vectorize_seconds = 0;
   double all_pairs_seconds = 0;
   std::size_t all_pairs_bytes = 0;  // working memory of the all-pairs step
+  std::size_t dense_terms = 0;      // terms handled by the dense product
 };
 
 // Builds the model over `records` (their order is kept; give them sorted by
