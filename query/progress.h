@@ -22,8 +22,9 @@ class Progress {
     if (!enabled_) return;
     auto now = Clock::now();
     if (stage != stage_) {
+      // The first stage started with the run; later ones when first seen.
+      stage_start_ = stage_.empty() ? start_ : now;
       stage_ = std::string(stage);
-      stage_start_ = now;
     }
     if (now - start_ < std::chrono::seconds(1)) return;
     if (now - last_ < std::chrono::milliseconds(100) && done != total) return;
