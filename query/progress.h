@@ -22,10 +22,12 @@ class Progress {
     if (!enabled_) return;
     auto now = Clock::now();
     if (stage != stage_) {
-      // The first stage started with the run; later ones when first seen.
-      stage_start_ = stage_.empty() ? start_ : now;
+      // A stage starts when the one before it last reported (the first,
+      // with the run).
+      stage_start_ = last_call_;
       stage_ = std::string(stage);
     }
+    last_call_ = now;
     if (now - start_ < std::chrono::seconds(1)) return;
     if (now - last_ < std::chrono::milliseconds(100) && done != total) return;
     last_ = now;
@@ -53,7 +55,7 @@ class Progress {
   bool enabled_;
   bool drawn_ = false;
   std::string stage_;
-  Clock::time_point start_ = Clock::now(), stage_start_ = start_, last_{};
+  Clock::time_point start_ = Clock::now(), stage_start_ = start_, last_call_ = start_, last_{};
 };
 
 }  // namespace otiose::cli
