@@ -303,6 +303,15 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
   }
 
   std::optional<std::string> current = detail::current_generation(index_dir);
+  // A run killed between renaming its generation into place and switching
+  // `current` leaves a generation newer than the current one: never seen by
+  // a reader, and in the way of this run's number.
+  std::uint64_t current_number = current ? generation_number(*current) : 0;
+  for (const auto& entry : fs::directory_iterator(index_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("gen-", 0) == 0 && generation_number(entry.path().string()) > current_number)
+      fs::remove_all(entry.path(), ec);
+  }
   std::string settings = settings_hash(options);
 
   // What the current generation holds: slug -> (docid, content hash).
@@ -361,7 +370,7 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
   }
 
   // A new generation, beside the current one.
-  std::uint64_t number = current ? generation_number(*current) + 1 : 1;
+  std::uint64_t number = current_number + 1;
   std::string name = detail::generation_name(number);
   std::string tmp = index_dir + "/" + name + ".tmp-" + std::to_string(::getpid());
   std::string tmp_db = tmp + "/" + detail::kXapianDir;

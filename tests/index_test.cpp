@@ -203,3 +203,18 @@ TEST_CASE("a reader searching in a loop while the index is rebuilt never errors"
   CHECK(failures == 0);
   CHECK(searches > 0);
 }
+
+TEST_CASE("a generation orphaned by a kill before the switch does not block the next run") {
+  TempDir dir;
+  auto records = catalogue();
+  auto first = otiose::write_index(records, dir / "index", options());
+  // What a run killed right after renaming gen-2 into place leaves behind.
+  otiose::test::write_file(dir.path() / "index" / "gen-0000000002" / "model.bin", "half");
+  auto edited = records;
+  edited[0].record.tagline = "changed";
+  auto second = otiose::write_index(edited, dir / "index", options());
+  CHECK(second.written);
+  CHECK(second.generation == dir / "index/gen-0000000002");
+  otiose::Searcher s(dir / "index");
+  CHECK(s.get(edited[0].record.slug).tagline == "changed");
+}
