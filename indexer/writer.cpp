@@ -201,6 +201,27 @@ class DocumentMaker {
     nlohmann::json data;
     data["type"] = "role";
     data["record"] = nlohmann::json::parse(json);
+    // The text a hit's snippet is cut from, ready for the searcher.
+    static const TfidfConfig kSnippetFields = [] {
+      TfidfConfig c;
+      c.fields = {"tagline",
+                  "aliases[]",
+                  "habitat[]",
+                  "metrics[].name",
+                  "metrics[].description",
+                  "weaponry[].name",
+                  "weaponry[].description",
+                  "jd_autopsy[].illusion",
+                  "jd_autopsy[].translation",
+                  "day_log[].title",
+                  "day_log[].description",
+                  "burn_ward[].text",
+                  "salary.quote",
+                  "flight_risk.diagnosis",
+                  "survival[].advice"};
+      return c;
+    }();
+    data["body"] = specimen_text(r, kSnippetFields);
     doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return doc;
   }

@@ -516,25 +516,6 @@ SearchResults Searcher::search(std::string_view query_text, const SearchOptions&
     // "Did you mean": words the index does not have, when little was found.
     if (results.total < 3) results.suggestion = suggest(db, stemmer, query_text);
 
-    static const TfidfConfig kSnippetFields = [] {
-      TfidfConfig c;
-      c.fields = {"tagline",
-                  "aliases[]",
-                  "habitat[]",
-                  "metrics[].name",
-                  "metrics[].description",
-                  "weaponry[].name",
-                  "weaponry[].description",
-                  "jd_autopsy[].illusion",
-                  "jd_autopsy[].translation",
-                  "day_log[].title",
-                  "day_log[].description",
-                  "burn_ward[].text",
-                  "salary.quote",
-                  "flight_risk.diagnosis",
-                  "survival[].advice"};
-      return c;
-    }();
     std::size_t rank = o.offset;
     for (auto m = mset.begin(); m != mset.end(); ++m) {
       Hit hit;
@@ -550,8 +531,7 @@ SearchResults Searcher::search(std::string_view query_text, const SearchOptions&
         hit.slug = hit.id = r.value("slug", "");
         hit.title = r.value("title", "");
         hit.tagline = hit.text = r.value("tagline", "");
-        auto parsed = parse_record(r.dump());
-        body = parsed.record ? specimen_text(*parsed.record, kSnippetFields) : hit.tagline;
+        body = data.value("body", hit.tagline);
       } else {
         hit.id = data.value("id", "");
         hit.kind = data.value("kind", "");
