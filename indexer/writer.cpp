@@ -18,6 +18,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "config_json.h"
 #include "detail/layout.h"
 #include "detail/text.h"
 
@@ -263,12 +264,7 @@ std::string settings_hash(const IndexOptions& options) {
   nlohmann::json j;
   j["format"] = detail::kIndexFormat;
   j["synonyms"] = options.synonyms;
-  j["fields"] = options.tfidf.fields;
-  j["stop_words"] = options.tfidf.stop_words;
-  j["tfidf"] = {options.tfidf.lowercase,       options.tfidf.sublinear_tf,
-                options.tfidf.smooth_idf,      options.tfidf.min_df,
-                options.tfidf.min_df_is_count, options.tfidf.max_df,
-                options.tfidf.max_df_is_count, options.tfidf.top_k};
+  j["tfidf"] = detail::config_json(options.tfidf);
   return detail::content_hash(j.dump());
 }
 

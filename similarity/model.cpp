@@ -21,10 +21,53 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "config_json.h"
 #include "model_format.h"
 
 namespace otiose {
+
+namespace detail {
+
+nlohmann::json config_json(const TfidfConfig& c) {
+  nlohmann::json j;
+  j["lowercase"] = c.lowercase;
+  j["token_pattern"] = c.token_pattern;
+  j["stop_words"] = c.stop_words;
+  j["sublinear_tf"] = c.sublinear_tf;
+  j["smooth_idf"] = c.smooth_idf;
+  j["norm"] = c.norm;
+  j["min_df"] = c.min_df;
+  j["min_df_is_count"] = c.min_df_is_count;
+  j["max_df"] = c.max_df;
+  j["max_df_is_count"] = c.max_df_is_count;
+  j["fields"] = c.fields;
+  j["top_k"] = c.top_k;
+  return j;
+}
+
+TfidfConfig config_from_json(const nlohmann::json& j) {
+  TfidfConfig c;
+  c.lowercase = j.at("lowercase").get<bool>();
+  c.token_pattern = j.at("token_pattern").get<std::string>();
+  c.stop_words = j.at("stop_words").get<std::vector<std::string>>();
+  c.sublinear_tf = j.at("sublinear_tf").get<bool>();
+  c.smooth_idf = j.at("smooth_idf").get<bool>();
+  c.norm = j.at("norm").get<std::string>();
+  c.min_df = j.at("min_df").get<double>();
+  c.min_df_is_count = j.at("min_df_is_count").get<bool>();
+  c.max_df = j.at("max_df").get<double>();
+  c.max_df_is_count = j.at("max_df_is_count").get<bool>();
+  c.fields = j.at("fields").get<std::vector<std::string>>();
+  c.top_k = j.at("top_k").get<std::size_t>();
+  return c;
+}
+
+}  // namespace detail
+
 namespace {
+
+using detail::config_from_json;
+using detail::config_json;
 
 using RowMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, std::int64_t>;
 using ColMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, std::int64_t>;
@@ -93,40 +136,6 @@ std::unordered_map<std::string, std::uint32_t> count_terms(
 
 double tf_weight(std::uint32_t count, bool sublinear) {
   return sublinear ? 1.0 + std::log(static_cast<double>(count)) : static_cast<double>(count);
-}
-
-nlohmann::json config_json(const TfidfConfig& c) {
-  nlohmann::json j;
-  j["lowercase"] = c.lowercase;
-  j["token_pattern"] = c.token_pattern;
-  j["stop_words"] = c.stop_words;
-  j["sublinear_tf"] = c.sublinear_tf;
-  j["smooth_idf"] = c.smooth_idf;
-  j["norm"] = c.norm;
-  j["min_df"] = c.min_df;
-  j["min_df_is_count"] = c.min_df_is_count;
-  j["max_df"] = c.max_df;
-  j["max_df_is_count"] = c.max_df_is_count;
-  j["fields"] = c.fields;
-  j["top_k"] = c.top_k;
-  return j;
-}
-
-TfidfConfig config_from_json(const nlohmann::json& j) {
-  TfidfConfig c;
-  c.lowercase = j.at("lowercase").get<bool>();
-  c.token_pattern = j.at("token_pattern").get<std::string>();
-  c.stop_words = j.at("stop_words").get<std::vector<std::string>>();
-  c.sublinear_tf = j.at("sublinear_tf").get<bool>();
-  c.smooth_idf = j.at("smooth_idf").get<bool>();
-  c.norm = j.at("norm").get<std::string>();
-  c.min_df = j.at("min_df").get<double>();
-  c.min_df_is_count = j.at("min_df_is_count").get<bool>();
-  c.max_df = j.at("max_df").get<double>();
-  c.max_df_is_count = j.at("max_df_is_count").get<bool>();
-  c.fields = j.at("fields").get<std::vector<std::string>>();
-  c.top_k = j.at("top_k").get<std::size_t>();
-  return c;
 }
 
 // Accumulates the file's sections, then writes it whole.
