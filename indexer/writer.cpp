@@ -10,12 +10,14 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <thread>
 #include <unordered_map>
 
 #include "config_json.h"
@@ -399,49 +401,113 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
       if (ec)
         throw Error(ErrorKind::kIo, tmp_db + ": cannot copy the current database: " + ec.message());
     }
-    if (rebuild && std::getenv("XAPIAN_FLUSH_THRESHOLD") == nullptr)
-      ::setenv("XAPIAN_FLUSH_THRESHOLD", "200000", 0);
-    try {
-      Xapian::WritableDatabase db(tmp_db, Xapian::DB_CREATE_OR_OPEN);
-      DocumentMaker maker;
-      SpellingDelta spelling;
-      std::size_t done = 0, total = report.added + report.updated + report.removed;
-      auto tick = [&] {
-        ++done;
-        if (options.progress && (done % 256 == 0 || done == total))
-          options.progress("documents", done, total);
-      };
-      auto drop = [&](const std::string& slug) {
-        Xapian::Document old = db.get_document(existing.at(slug).docid);
-        auto data = nlohmann::json::parse(old.get_data(), nullptr, false);
-        if (!data.is_discarded() && data.contains("record")) {
-          auto parsed = parse_record(data["record"].dump());
-          if (parsed.record) spelling.add(*parsed.record, -1);
-        }
-        db.delete_document(std::string(detail::kRolePrefix) + slug);
-      };
-      for (const auto& slug : removed) {
-        drop(slug);
-        tick();
-      }
-      for (std::size_t i = 0; i < records.size(); ++i) {
-        const Record& r = records[i].record;
-        auto it = existing.find(r.slug);
-        bool is_new = rebuild || it == existing.end();
-        if (!is_new && it->second.hash == hashes[i]) continue;
-        if (!is_new) drop(r.slug);
-        db.add_document(maker.role(r, jsons[i], hashes[i]));
-        for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
-        spelling.add(r, +1);
-        tick();
-      }
-      spelling.apply(db);
+    // Xapian keeps a run's postings in memory until this many documents
+    // have been added; its maps slow down as they grow, so a rebuild flushes
+    // more often than Xapian's default. Read by the WritableDatabase
+    // constructor, and set before any thread starts.
+    if (std::getenv("XAPIAN_FLUSH_THRESHOLD") == nullptr)
+      ::setenv("XAPIAN_FLUSH_THRESHOLD", "2000", 0);
+    unsigned threads =
+        options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    std::atomic<std::size_t> done{0};
+    const std::size_t total = report.added + report.updated + report.removed;
+    auto metadata = [&](Xapian::WritableDatabase& db) {
       // Synonyms live in metadata: the searcher expands queries with them.
       db.set_metadata(detail::kMetaSynonyms, nlohmann::json(options.synonyms).dump());
       db.set_metadata(detail::kMetaFormat, std::to_string(detail::kIndexFormat));
       db.set_metadata(detail::kMetaSettings, settings);
-      db.commit();
-      db.close();
+    };
+    try {
+      // A rebuild of more than a few thousand documents is written as one
+      // shard a thread, merged by Xapian's compactor: term generation and
+      // Xapian's in-memory inversion are most of the cost and both scale.
+      std::size_t shards = rebuild ? std::min<std::size_t>(threads, records.size() / 256) : 1;
+      if (shards > 1) {
+        std::vector<std::string> shard_dirs(shards);
+        std::vector<std::exception_ptr> failures(shards);
+        std::vector<std::thread> pool;
+        std::atomic<std::size_t> workers_done{0};
+        for (std::size_t k = 0; k < shards; ++k) {
+          shard_dirs[k] = tmp + "/shard-" + std::to_string(k);
+          pool.emplace_back([&, k] {
+            try {
+              Xapian::WritableDatabase db(shard_dirs[k], Xapian::DB_CREATE);
+              DocumentMaker maker;
+              SpellingDelta spelling;
+              // Contiguous ranges: the merged docids follow the corpus order.
+              std::size_t begin = records.size() * k / shards;
+              std::size_t end = records.size() * (k + 1) / shards;
+              for (std::size_t i = begin; i < end; ++i) {
+                const Record& r = records[i].record;
+                db.add_document(maker.role(r, jsons[i], hashes[i]));
+                for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
+                spelling.add(r, +1);
+                done.fetch_add(1, std::memory_order_relaxed);
+              }
+              spelling.apply(db);
+              if (k == 0) metadata(db);
+              db.commit();
+              db.close();
+            } catch (...) {
+              failures[k] = std::current_exception();
+            }
+            workers_done.fetch_add(1);
+          });
+        }
+        // Progress from this thread only: callers' callbacks need not be
+        // thread-safe.
+        while (workers_done.load() < shards) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          if (options.progress) options.progress("documents", done.load(), total);
+        }
+        for (auto& t : pool) t.join();
+        for (auto& f : failures)
+          if (f) std::rethrow_exception(f);
+        if (options.progress) options.progress("merging", 0, 1);
+        Xapian::Database sources;
+        for (const auto& d : shard_dirs) sources.add_database(Xapian::Database(d));
+        sources.compact(tmp_db);
+        sources.close();
+        for (const auto& d : shard_dirs) fs::remove_all(d, ec);
+        if (options.progress) options.progress("merging", 1, 1);
+      } else {
+        Xapian::WritableDatabase db(tmp_db, Xapian::DB_CREATE_OR_OPEN);
+        DocumentMaker maker;
+        SpellingDelta spelling;
+        auto tick = [&] {
+          std::size_t n = ++done;
+          if (options.progress && (n % 256 == 0 || n == total))
+            options.progress("documents", n, total);
+        };
+        auto drop = [&](const std::string& slug) {
+          Xapian::Document old = db.get_document(existing.at(slug).docid);
+          auto data = nlohmann::json::parse(old.get_data(), nullptr, false);
+          if (!data.is_discarded() && data.contains("record")) {
+            auto parsed = parse_record(data["record"].dump());
+            if (parsed.record) spelling.add(*parsed.record, -1);
+          }
+          db.delete_document(std::string(detail::kRolePrefix) + slug);
+        };
+        for (const auto& slug : removed) {
+          drop(slug);
+          tick();
+        }
+        for (std::size_t i = 0; i < records.size(); ++i) {
+          const Record& r = records[i].record;
+          auto it = existing.find(r.slug);
+          bool is_new = rebuild || it == existing.end();
+          if (!is_new && it->second.hash == hashes[i]) continue;
+          if (!is_new) drop(r.slug);
+          db.add_document(maker.role(r, jsons[i], hashes[i]));
+          for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
+          spelling.add(r, +1);
+          tick();
+        }
+        spelling.apply(db);
+        metadata(db);
+        db.commit();
+        db.close();
+      }
     } catch (const Xapian::Error& e) {
       throw Error(ErrorKind::kIo, tmp_db + ": " + e.get_description());
     }
@@ -449,8 +515,8 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
     std::vector<const Record*> pointers;
     for (const auto& r : records) pointers.push_back(&r.record);
     report.model = build_model(pointers, options.tfidf, tmp + "/" + detail::kModelFile,
-                               options.threads, [&](std::size_t done, std::size_t total) {
-                                 if (options.progress) options.progress("similarity", done, total);
+                               options.threads, [&](std::size_t n, std::size_t of) {
+                                 if (options.progress) options.progress("similarity", n, of);
                                });
 
     // Durable before it becomes visible.

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <thread>
 
+#include "process.h"
 #include "test_util.h"
 
 using otiose::test::TempDir;
@@ -217,4 +218,40 @@ TEST_CASE("a generation orphaned by a kill before the switch does not block the 
   CHECK(second.generation == dir / "index/gen-0000000002");
   otiose::Searcher s(dir / "index");
   CHECK(s.get(edited[0].record.slug).tagline == "changed");
+}
+
+TEST_CASE("a rebuild written as parallel shards answers exactly like one written by one thread") {
+  TempDir dir;
+  otiose::test::write_file(dir / "c.jsonl", otiose::test::generated_corpus(700, "Shardmarker"));
+  auto corpus = otiose::load_corpus({dir / "c.jsonl"});
+  REQUIRE(corpus.error_count() == 0);
+  auto one = options(), two = options();
+  one.threads = 1;
+  two.threads = 2;  // 700 specimens: two shards, merged
+  otiose::write_index(corpus.records, dir / "one", one);
+  otiose::write_index(corpus.records, dir / "two", two);
+  otiose::Searcher a(dir / "one"), b(dir / "two");
+  REQUIRE(a.size() == 700);
+  REQUIRE(b.size() == 700);
+  otiose::SearchOptions many;
+  many.limit = 50;
+  for (const char* q : {"synergy roadmap", "\"stakeholder alignment\"", "title:shardmarker",
+                        "alias:kpi", "source:teamblind.com", "okr OR cadence", "forecst"}) {
+    INFO(q);
+    auto x = a.search(q, many), y = b.search(q, many);
+    CHECK(x.total == y.total);
+    CHECK(ids(x) == ids(y));
+    CHECK(x.suggestion == y.suggestion);
+    REQUIRE(x.hits.size() == y.hits.size());
+    for (std::size_t i = 0; i < x.hits.size(); ++i) {
+      CHECK(x.hits[i].score == Approx(y.hits[i].score));
+      CHECK(x.hits[i].related.size() == y.hits[i].related.size());
+    }
+  }
+  CHECK(a.search("forecst", {}).suggestion == std::optional<std::string>("forecast"));
+  // Metadata (synonyms, settings) survived the merge: an unchanged corpus is
+  // not rewritten.
+  auto again = otiose::write_index(corpus.records, dir / "two", two);
+  CHECK_FALSE(again.written);
+  for (const auto& r : corpus.records) CHECK(b.get(r.record.slug) == r.record);
 }
