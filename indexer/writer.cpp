@@ -406,7 +406,7 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
     // more often than Xapian's default. Read by the WritableDatabase
     // constructor, and set before any thread starts.
     if (std::getenv("XAPIAN_FLUSH_THRESHOLD") == nullptr)
-      ::setenv("XAPIAN_FLUSH_THRESHOLD", "2000", 0);
+      ::setenv("XAPIAN_FLUSH_THRESHOLD", "1000", 0);
     unsigned threads =
         options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     std::atomic<std::size_t> done{0};
