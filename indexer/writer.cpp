@@ -224,7 +224,9 @@ class DocumentMaker {
                   "survival[].advice"};
       return c;
     }();
-    data["body"] = specimen_text(r, kSnippetFields);
+    doc.add_value(detail::kSlotTitle, r.title);
+    doc.add_value(detail::kSlotTagline, r.tagline);
+    doc.add_value(detail::kSlotBody, specimen_text(r, kSnippetFields));
     doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return doc;
   }
@@ -335,11 +337,12 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
 
   // What the current generation holds: slug -> (docid, content hash).
   std::unordered_map<std::string, Existing> existing;
-  bool same_settings = false;
+  bool same_settings = false, same_format = false;
   if (current) {
     try {
       Xapian::Database old(*current + "/" + detail::kXapianDir);
       same_settings = old.get_metadata(detail::kMetaSettings) == settings;
+      same_format = old.get_metadata(detail::kMetaFormat) == std::to_string(detail::kIndexFormat);
       for (auto it = old.valuestream_begin(detail::kSlotSlug);
            it != old.valuestream_end(detail::kSlotSlug); ++it) {
         Xapian::Document doc = old.get_document(it.get_docid());
@@ -352,7 +355,8 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
       existing.clear();
     }
   }
-  const bool rebuild = options.rebuild || !current;
+  // An index written in an older layout is rewritten whole.
+  const bool rebuild = options.rebuild || !current || !same_format;
   report.rebuilt = rebuild;
 
   // The diff.

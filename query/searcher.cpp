@@ -334,9 +334,11 @@ class Snapshot {
       if (it != cards_.end()) return it->second;
     }
     Card c;
-    if (auto data = role_data(db, slug)) {
-      c.title = (*data)["record"].value("title", "");
-      c.tagline = (*data)["record"].value("tagline", "");
+    std::string term = std::string(detail::kIdPrefix) + slug;
+    if (auto it = db.postlist_begin(term); it != db.postlist_end(term)) {
+      Xapian::Document doc = db.get_document(*it);
+      c.title = doc.get_value(detail::kSlotTitle);
+      c.tagline = doc.get_value(detail::kSlotTagline);
     }
     std::lock_guard<std::mutex> lock(mutex_);
     cards_.emplace(slug, c);
@@ -521,17 +523,25 @@ SearchResults Searcher::search(std::string_view query_text, const SearchOptions&
       Hit hit;
       hit.rank = ++rank;
       hit.score = o.sort == SearchOptions::Sort::kRelevance ? m.get_weight() : 0.0;
-      auto data = json::parse(m.get_document().get_data(), nullptr, false);
-      if (data.is_discarded())
-        throw Error(ErrorKind::kIndex, impl_->dir + ": damaged document " + std::to_string(*m));
-      hit.type = data.value("type", "");
+      Xapian::Document doc = m.get_document();
       std::string body;
+      // A specimen's hit reads its values; only a quote's (small) data is
+      // parsed.
+      std::string slug = doc.get_value(detail::kSlotSlug);
+      json data;
+      if (slug.empty()) {
+        data = json::parse(doc.get_data(), nullptr, false);
+        if (data.is_discarded())
+          throw Error(ErrorKind::kIndex, impl_->dir + ": damaged document " + std::to_string(*m));
+        hit.type = data.value("type", "");
+      } else {
+        hit.type = "role";
+      }
       if (hit.type == "role") {
-        const json& r = data["record"];
-        hit.slug = hit.id = r.value("slug", "");
-        hit.title = r.value("title", "");
-        hit.tagline = hit.text = r.value("tagline", "");
-        body = data.value("body", hit.tagline);
+        hit.slug = hit.id = slug;
+        hit.title = doc.get_value(detail::kSlotTitle);
+        hit.tagline = hit.text = doc.get_value(detail::kSlotTagline);
+        body = doc.get_value(detail::kSlotBody);
       } else {
         hit.id = data.value("id", "");
         hit.kind = data.value("kind", "");
@@ -547,8 +557,7 @@ SearchResults Searcher::search(std::string_view query_text, const SearchOptions&
       const std::string start = o.html ? o.highlight_start : "\x01";
       const std::string end = o.html ? o.highlight_end : "\x02";
       hit.snippet =
-          mset.snippet(body, o.snippet_length, stemmer,
-                       Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE,
+          mset.snippet(body, o.snippet_length, stemmer, Xapian::MSet::SNIPPET_BACKGROUND_MODEL,
                        start, end, "\xE2\x80\xA6");
       if (!o.html) {
         hit.snippet = unescape_html(hit.snippet);

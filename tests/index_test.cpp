@@ -2,6 +2,7 @@
 #include <otiose/index.h>
 #include <otiose/search.h>
 
+#include <xapian.h>
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -254,4 +255,23 @@ TEST_CASE("a rebuild written as parallel shards answers exactly like one written
   auto again = otiose::write_index(corpus.records, dir / "two", two);
   CHECK_FALSE(again.written);
   for (const auto& r : corpus.records) CHECK(b.get(r.record.slug) == r.record);
+}
+
+TEST_CASE("an index written in an older layout is rewritten whole by a plain run") {
+  TempDir dir;
+  auto records = catalogue();
+  otiose::write_index(records, dir / "index", options());
+  {
+    // What an older otiose-index left: another format number.
+    Xapian::WritableDatabase db(otiose::Searcher(dir / "index").generation() + "/xapian");
+    db.set_metadata("otiose:format", "1");
+    db.commit();
+  }
+  CHECK_THROWS_WITH(otiose::Searcher(dir / "index"), Catch::Contains("--rebuild"));
+  auto report = otiose::write_index(records, dir / "index", options());
+  CHECK(report.written);
+  CHECK(report.rebuilt);
+  CHECK(report.added == records.size());
+  otiose::Searcher s(dir / "index");
+  CHECK(s.search(kSeed, {}).hits.at(0).title == "Senior Customer Service Manager");
 }

@@ -17,7 +17,7 @@
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 1;
+inline constexpr int kIndexFormat = 2;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -48,6 +48,11 @@ enum Slot : unsigned {
   kSlotSalaryHigh = 3,
   kSlotContentHash = 4,  // specimen documents: hash of the record's JSON
   kSlotSlug = 5,         // specimen documents: the slug
+  // Specimen documents: what a hit shows, readable without decompressing
+  // and parsing the record stored as the document's data.
+  kSlotTitle = 6,
+  kSlotTagline = 7,
+  kSlotBody = 8,  // the text snippets are cut from
 };
 
 // Metadata keys.
