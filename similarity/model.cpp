@@ -161,22 +161,37 @@ class ModelWriter {
     h.n_terms = n_terms;
     h.nnz = nnz;
     h.top_k = top_k;
-    h.section_count = static_cast<std::uint32_t>(sections_.size());
     std::vector<unsigned char> body;
-    std::size_t table = sections_.size() * sizeof(detail::Section);
+    const std::size_t count = sections_.size() + 1;  // and the block sums
+    h.section_count = static_cast<std::uint32_t>(count);
+    std::size_t table = count * sizeof(detail::Section);
     std::uint64_t offset = align(sizeof(detail::Header) + table);
     for (std::size_t i = 0; i < sections_.size(); ++i) {
       sections_[i].offset = offset;
       offset = align(offset + sections_[i].size);
     }
+    const std::uint64_t blocks_offset = offset;
+    const std::uint64_t blocks =
+        (blocks_offset - sizeof(detail::Header) + detail::kBlockSize - 1) / detail::kBlockSize;
+    sections_.push_back({detail::kBlockSums, 0, blocks_offset, blocks * 8});
+    offset = blocks_offset + blocks * 8;
     h.file_size = offset;
     body.resize(offset - sizeof(detail::Header), 0);
     std::memcpy(body.data(), sections_.data(), table);
-    for (std::size_t i = 0; i < sections_.size(); ++i)
+    for (std::size_t i = 0; i < blobs_.size(); ++i)
       if (!blobs_[i].empty())
         std::memcpy(body.data() + (sections_[i].offset - sizeof(detail::Header)), blobs_[i].data(),
                     blobs_[i].size());
-    h.checksum = detail::checksum(body.data(), body.size());
+    // The block sums, last: over everything before them, the table included.
+    std::uint64_t summed = blocks_offset - sizeof(detail::Header);
+    std::vector<std::uint64_t> sums((summed + detail::kBlockSize - 1) / detail::kBlockSize);
+    for (std::size_t b = 0; b < sums.size(); ++b) {
+      std::size_t from = b * detail::kBlockSize;
+      sums[b] = detail::checksum(body.data() + from,
+                                 std::min<std::size_t>(detail::kBlockSize, summed - from));
+    }
+    std::memcpy(body.data() + summed, sums.data(), sums.size() * 8);
+    h.checksum = detail::checksum(body.data() + summed, sums.size() * 8);
 
     std::string tmp = path + ".tmp-" + std::to_string(getpid());
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -477,10 +492,16 @@ struct SimilarityModel::Impl {
   void* map = MAP_FAILED;
   std::size_t map_size = 0;
   const detail::Header* header = nullptr;
+  const unsigned char* base = nullptr;
+  std::uint64_t covered = 0;  // bytes after the header that the block sums cover
+  const std::uint64_t* block_sums = nullptr;
+  std::unique_ptr<std::atomic<bool>[]> verified;  // per block
   const std::uint32_t* slug_offsets = nullptr;
   const char* slug_bytes = nullptr;
+  std::uint64_t slug_blob = 0;
   const std::uint32_t* term_offsets = nullptr;
   const char* term_bytes = nullptr;
+  std::uint64_t term_blob = 0;
   const double* idf = nullptr;
   const std::uint64_t* row_ptr = nullptr;
   const std::uint32_t* row_idx = nullptr;
@@ -504,11 +525,53 @@ struct SimilarityModel::Impl {
   std::size_t n_docs() const { return header->n_docs; }
   std::size_t n_terms() const { return header->n_terms; }
 
+  // Verifies the blocks holding [p, p + size) the first time they are read.
+  // Callers keep p within the sections, which open() bounds.
+  void check(const void* p, std::size_t size) const {
+    if (size == 0) return;
+    auto from = static_cast<std::size_t>(static_cast<const unsigned char*>(p) - base) -
+                sizeof(detail::Header);
+    for (std::size_t b = from / detail::kBlockSize, last = (from + size - 1) / detail::kBlockSize;
+         b <= last; ++b) {
+      if (verified[b].load(std::memory_order_acquire)) continue;
+      std::size_t start = b * detail::kBlockSize;
+      std::size_t length = std::min<std::size_t>(detail::kBlockSize, covered - start);
+      if (detail::checksum(base + sizeof(detail::Header) + start, length) != block_sums[b])
+        damaged("damaged similarity model (checksum mismatch in bytes " +
+                std::to_string(sizeof(detail::Header) + start) + "-" +
+                std::to_string(sizeof(detail::Header) + start + length) + ")");
+      verified[b].store(true, std::memory_order_release);
+    }
+  }
+
+  std::string_view string_at(const std::uint32_t* offsets, const char* bytes, std::uint64_t blob,
+                             std::size_t i) const {
+    check(offsets + i, 8);
+    std::uint32_t a = offsets[i], b = offsets[i + 1];
+    if (b < a || b > blob) damaged("damaged similarity model (string table)");
+    check(bytes + a, b - a);
+    return {bytes + a, b - a};
+  }
   std::string_view slug(std::size_t i) const {
-    return {slug_bytes + slug_offsets[i], slug_offsets[i + 1] - slug_offsets[i]};
+    return string_at(slug_offsets, slug_bytes, slug_blob, i);
   }
   std::string_view term(std::size_t i) const {
-    return {term_bytes + term_offsets[i], term_offsets[i + 1] - term_offsets[i]};
+    return string_at(term_offsets, term_bytes, term_blob, i);
+  }
+
+  // Offsets [a, b) of a CSR row or CSC column, verified, with its indices
+  // checked against `limit`.
+  std::pair<std::uint64_t, std::uint64_t> span(const std::uint64_t* ptr, const std::uint32_t* idx,
+                                               const double* val, std::size_t i,
+                                               std::uint64_t limit) const {
+    check(ptr + i, 16);
+    std::uint64_t a = ptr[i], b = ptr[i + 1];
+    if (a > b || b > header->nnz) damaged("damaged similarity model (vector offsets)");
+    check(idx + a, (b - a) * 4);
+    check(val + a, (b - a) * 8);
+    for (auto p = a; p < b; ++p)
+      if (idx[p] >= limit) damaged("damaged similarity model (vector indices)");
+    return {a, b};
   }
 
   template <typename Get>
@@ -539,7 +602,8 @@ struct SimilarityModel::Impl {
 
   std::vector<std::pair<std::uint32_t, double>> row(std::size_t i) const {
     std::vector<std::pair<std::uint32_t, double>> out;
-    for (auto p = row_ptr[i]; p < row_ptr[i + 1]; ++p) out.emplace_back(row_idx[p], row_val[p]);
+    auto [a, b] = span(row_ptr, row_idx, row_val, i, n_terms());
+    for (auto p = a; p < b; ++p) out.emplace_back(row_idx[p], row_val[p]);
     return out;
   }
 
@@ -547,6 +611,7 @@ struct SimilarityModel::Impl {
     std::vector<std::pair<std::uint32_t, double>> v;
     for (const auto& [term, count] : count_terms(text, config, stop_words)) {
       auto t = find_term(term);
+      if (t >= 0) check(idf + t, 8);
       if (t >= 0)
         v.emplace_back(static_cast<std::uint32_t>(t),
                        tf_weight(count, config.sublinear_tf) * idf[t]);
@@ -564,6 +629,7 @@ struct SimilarityModel::Impl {
     std::vector<double> acc(n_docs(), 0.0);
     std::vector<std::uint32_t> touched;
     std::vector<Scored> scored;
+    for (const auto& q : query) span(col_ptr, col_idx, col_val, q.first, n_docs());
     accumulate(query, col_ptr, col_idx, col_val, skip, acc, touched, scored, n_docs());
     keep_best(scored, k);
     return to_neighbours(scored);
@@ -624,7 +690,7 @@ struct SimilarityModel::Impl {
     map = ::mmap(nullptr, map_size, PROT_READ, MAP_PRIVATE, fd, 0);
     ::close(fd);
     if (map == MAP_FAILED) damaged(std::string("cannot map: ") + std::strerror(errno));
-    auto base = static_cast<const unsigned char*>(map);
+    base = static_cast<const unsigned char*>(map);
     header = reinterpret_cast<const detail::Header*>(base);
     if (std::memcmp(header->magic, detail::kModelMagic, sizeof header->magic) != 0)
       damaged("not a similarity model (bad magic)");
@@ -636,36 +702,53 @@ struct SimilarityModel::Impl {
       damaged("damaged similarity model (size " + std::to_string(map_size) +
               " bytes, header says " + std::to_string(header->file_size) +
               "): truncated or overwritten");
-    if (detail::checksum(base + sizeof(detail::Header), map_size - sizeof(detail::Header)) !=
-        header->checksum)
-      damaged("damaged similarity model (checksum mismatch)");
     if (header->section_count != detail::kSectionCount ||
         sizeof(detail::Header) + header->section_count * sizeof(detail::Section) > map_size)
       damaged("damaged similarity model (section table)");
     auto table = reinterpret_cast<const detail::Section*>(base + sizeof(detail::Header));
+    // The block sums, then the table: read before they are verified, so
+    // bounds first.
+    const detail::Section& sums = table[detail::kBlockSums - 1];
+    if (sums.id != detail::kBlockSums || sums.offset % 8 != 0 ||
+        sums.offset < sizeof(detail::Header) || sums.offset > map_size ||
+        sums.size != map_size - sums.offset)
+      damaged("damaged similarity model (block sums)");
+    covered = sums.offset - sizeof(detail::Header);
+    std::uint64_t blocks = (covered + detail::kBlockSize - 1) / detail::kBlockSize;
+    if (sums.size != blocks * 8) damaged("damaged similarity model (block sums)");
+    if (detail::checksum(base + sums.offset, sums.size) != header->checksum)
+      damaged("damaged similarity model (checksum mismatch in the block sums)");
+    block_sums = reinterpret_cast<const std::uint64_t*>(base + sums.offset);
+    verified = std::make_unique<std::atomic<bool>[]>(blocks);
+    check(table, header->section_count * sizeof(detail::Section));
     const std::uint64_t n = header->n_docs, t = header->n_terms, nnz = header->nnz,
                         k = header->top_k;
+    // Each section must fit in the file: counts beyond that are damage, and
+    // would wrap the section sizes computed from them below.
+    const std::uint64_t words = map_size / 8;
+    if (n >= words || t >= words || nnz > words || (k != 0 && n > words / k))
+      damaged("damaged similarity model (counts)");
     auto section = [&](detail::SectionId id, std::uint64_t expected_size) -> const unsigned char* {
       const detail::Section& s = table[id - 1];
-      if (s.id != id || s.offset % 8 != 0 || s.offset > map_size || s.size > map_size - s.offset ||
+      const std::uint64_t end = sizeof(detail::Header) + covered;
+      if (s.id != id || s.offset % 8 != 0 || s.offset > end || s.size > end - s.offset ||
           (expected_size != UINT64_MAX && s.size != expected_size))
         damaged("damaged similarity model (section " + std::to_string(id) + ")");
       return base + s.offset;
     };
     auto strings = [&](detail::SectionId id, std::uint64_t count, const std::uint32_t*& offsets,
-                       const char*& bytes) {
+                       const char*& bytes, std::uint64_t& blob_size) {
       const detail::Section& s = table[id - 1];
       auto p = section(id, UINT64_MAX);
       if ((count + 1) * 4 > s.size) damaged("damaged similarity model (string table)");
       offsets = reinterpret_cast<const std::uint32_t*>(p);
       bytes = reinterpret_cast<const char*>(p + (count + 1) * 4);
-      std::uint64_t blob = s.size - (count + 1) * 4;
+      blob_size = s.size - (count + 1) * 4;
+      check(offsets, 4);
       if (offsets[0] != 0) damaged("damaged similarity model (string table)");
-      for (std::uint64_t i = 0; i < count; ++i)
-        if (offsets[i + 1] < offsets[i] || offsets[i + 1] > blob)
-          damaged("damaged similarity model (string table)");
     };
     auto config_section = section(detail::kConfig, UINT64_MAX);
+    check(config_section, table[0].size);
     try {
       config = config_from_json(nlohmann::json::parse(
           std::string_view(reinterpret_cast<const char*>(config_section), table[0].size)));
@@ -673,8 +756,8 @@ struct SimilarityModel::Impl {
       damaged("damaged similarity model (configuration)");
     }
     stop_words.insert(config.stop_words.begin(), config.stop_words.end());
-    strings(detail::kSlugs, n, slug_offsets, slug_bytes);
-    strings(detail::kTerms, t, term_offsets, term_bytes);
+    strings(detail::kSlugs, n, slug_offsets, slug_bytes, slug_blob);
+    strings(detail::kTerms, t, term_offsets, term_bytes, term_blob);
     idf = reinterpret_cast<const double*>(section(detail::kIdf, t * 8));
     row_ptr = reinterpret_cast<const std::uint64_t*>(section(detail::kRowPtr, (n + 1) * 8));
     row_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kRowIdx, nnz * 4));
@@ -684,19 +767,6 @@ struct SimilarityModel::Impl {
     col_val = reinterpret_cast<const double*>(section(detail::kColVal, nnz * 8));
     top_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kTopIdx, n * k * 4));
     top_val = reinterpret_cast<const double*>(section(detail::kTopVal, n * k * 8));
-    auto monotone = [&](const std::uint64_t* ptr, std::uint64_t count) {
-      if (ptr[0] != 0 || ptr[count] != nnz) return false;
-      for (std::uint64_t i = 0; i < count; ++i)
-        if (ptr[i + 1] < ptr[i]) return false;
-      return true;
-    };
-    if (!monotone(row_ptr, n) || !monotone(col_ptr, t))
-      damaged("damaged similarity model (vector offsets)");
-    for (std::uint64_t i = 0; i < nnz; ++i)
-      if (row_idx[i] >= t || col_idx[i] >= n) damaged("damaged similarity model (vector indices)");
-    for (std::uint64_t i = 0; i < n * k; ++i)
-      if (top_idx[i] != detail::kNoNeighbour && top_idx[i] >= n)
-        damaged("damaged similarity model (neighbour lists)");
   }
 };
 
@@ -724,6 +794,10 @@ const TfidfConfig& SimilarityModel::config() const {
   return impl_->config;
 }
 
+void SimilarityModel::verify() const {
+  impl_->check(impl_->base + sizeof(detail::Header), impl_->covered);
+}
+
 std::ptrdiff_t SimilarityModel::find(std::string_view slug) const {
   return impl_->find_slug(slug);
 }
@@ -736,9 +810,12 @@ std::vector<Neighbour> SimilarityModel::related(std::string_view slug, std::size
   std::size_t i = impl_->index_of(slug);
   if (k > stored_k()) return impl_->top(impl_->row(i), static_cast<std::uint32_t>(i), k);
   std::vector<Scored> scored;
+  impl_->check(impl_->top_idx + i * stored_k(), k * 4);
+  impl_->check(impl_->top_val + i * stored_k(), k * 8);
   for (std::size_t r = 0; r < k; ++r) {
     std::uint32_t j = impl_->top_idx[i * stored_k() + r];
     if (j == detail::kNoNeighbour) break;
+    if (j >= size()) impl_->damaged("damaged similarity model (neighbour lists)");
     scored.push_back({j, impl_->top_val[i * stored_k() + r]});
   }
   return impl_->to_neighbours(scored);

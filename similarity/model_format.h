@@ -2,8 +2,12 @@
 // (private). Changing anything here changes the format: bump the version.
 //
 // A little-endian file: a fixed Header, a table of Sections, then the
-// sections, each 8-byte aligned. `checksum` covers every byte after the
-// header; the reader verifies it, the size and the structure at open.
+// sections, each 8-byte aligned, the last being kBlockSums: a checksum of
+// every kBlockSize bytes from the end of the header up to kBlockSums itself.
+// The header's `checksum` covers kBlockSums. A reader verifies the header,
+// kBlockSums and the table at open, and every other block the first time it
+// reads from it: opening costs the same at any size, and a damaged byte is
+// still reported before it is used.
 #ifndef OTIOSE_SIMILARITY_MODEL_FORMAT_H_
 #define OTIOSE_SIMILARITY_MODEL_FORMAT_H_
 
@@ -28,8 +32,11 @@ enum SectionId : std::uint32_t {
   kColVal,      // f64[nnz]
   kTopIdx,      // u32[n_docs * top_k], kNoNeighbour pads a short list
   kTopVal,      // f64[n_docs * top_k]
-  kSectionCount = kTopVal,
+  kBlockSums,   // u64 checksum of each kBlockSize bytes after the header
+  kSectionCount = kBlockSums,
 };
+
+inline constexpr std::size_t kBlockSize = 16384;
 
 inline constexpr std::uint32_t kNoNeighbour = 0xFFFFFFFFu;
 
@@ -38,7 +45,7 @@ struct Header {
   std::uint32_t version;
   std::uint32_t header_size;  // sizeof(Header)
   std::uint64_t file_size;
-  std::uint64_t checksum;  // of bytes [header_size, file_size)
+  std::uint64_t checksum;  // of the kBlockSums section
   std::uint32_t n_docs;
   std::uint32_t n_terms;
   std::uint64_t nnz;

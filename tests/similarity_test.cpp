@@ -7,10 +7,12 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 
+#include "model_format.h"
 #include "process.h"
 #include "test_util.h"
 
@@ -197,6 +199,7 @@ TEST_CASE("a damaged model file is a clear error naming the file") {
   auto expect_error = [](const std::string& path, const std::string& words) {
     try {
       SimilarityModel m(path);
+      m.verify();
       FAIL("opened a damaged model");
     } catch (const otiose::Error& e) {
       CHECK(e.kind() == otiose::ErrorKind::kModel);
@@ -219,6 +222,27 @@ TEST_CASE("a damaged model file is a clear error naming the file") {
       otiose::test::write_file(c.dir / "flip.bin", flipped);
       expect_error(c.dir / "flip.bin", "damaged");
     }
+  }
+  SECTION("a flipped byte is caught by the first look-up that reads it") {
+    // Opening reads only the header and the table; the stored lists are
+    // checked when read. Flip a byte in the last stored list.
+    SimilarityModel m(good);
+    std::string last = m.slug(m.size() - 1);
+    auto before = m.related(last, m.stored_k());
+    REQUIRE_FALSE(before.empty());
+    std::string flipped = bytes;
+    // The block sums' offset, from the last entry of the section table.
+    std::uint64_t sums = 0;
+    std::memcpy(&sums,
+                bytes.data() + sizeof(otiose::detail::Header) +
+                    (otiose::detail::kBlockSums - 1) * sizeof(otiose::detail::Section) + 8,
+                8);
+    flipped[sums - 9] = static_cast<char>(flipped[sums - 9] ^ 0x01);  // the last cosine
+    otiose::test::write_file(c.dir / "late.bin", flipped);
+    SimilarityModel damaged(c.dir / "late.bin");
+    CHECK_THROWS_WITH(damaged.related(last, damaged.stored_k()),
+                      Catch::Contains("late.bin") && Catch::Contains("checksum mismatch"));
+    CHECK_THROWS_WITH(damaged.verify(), Catch::Contains("checksum mismatch"));
   }
   SECTION("another format version") {
     std::string other = bytes;

@@ -92,7 +92,7 @@ OTIOSE_EXPORT ModelBuildStats build_model(
 // naming the file. Every const member is safe to call from many threads.
 class OTIOSE_EXPORT SimilarityModel {
  public:
-  static constexpr std::uint32_t kFormatVersion = 1;
+  static constexpr std::uint32_t kFormatVersion = 2;
 
   explicit SimilarityModel(const std::string& path);
   ~SimilarityModel();
@@ -128,6 +128,12 @@ class OTIOSE_EXPORT SimilarityModel {
 
   // The configuration the model was built with.
   const TfidfConfig& config() const;
+
+  // Opening checks the header and the section table; every other part of
+  // the file is checked the first time it is read, so a damaged byte is an
+  // Error(kModel) naming the file before it is used. This reads and checks
+  // the whole file now.
+  void verify() const;
 
  private:
   struct Impl;
