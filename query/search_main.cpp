@@ -138,8 +138,7 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
         if (h.source) std::cout << st.dim() << " \u2014 " << *h.source << st.reset();
         std::cout << "\n";
       }
-      if (h.type == "role" && !h.snippet.empty())
-        std::cout << "   " << st.dim() << "\u2026 " << st.reset() << h.snippet << "\n";
+      if (h.type == "role" && !h.snippet.empty()) std::cout << "   " << h.snippet << "\n";
       for (const auto& rel : h.related)
         std::cout << "   " << st.cyan() << "SYSTEM MATCH: " << rel.match << "%" << st.reset()
                   << "  " << rel.title << "\n";

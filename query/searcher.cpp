@@ -556,9 +556,7 @@ SearchResults Searcher::search(std::string_view query_text, const SearchOptions&
       std::replace(body.begin(), body.end(), '\n', ' ');
       const std::string start = o.html ? o.highlight_start : "\x01";
       const std::string end = o.html ? o.highlight_end : "\x02";
-      hit.snippet =
-          mset.snippet(body, o.snippet_length, stemmer, Xapian::MSet::SNIPPET_BACKGROUND_MODEL,
-                       start, end, "\xE2\x80\xA6");
+      hit.snippet = mset.snippet(body, o.snippet_length, stemmer, 0, start, end, "\xE2\x80\xA6");
       if (!o.html) {
         hit.snippet = unescape_html(hit.snippet);
         std::string marked;
