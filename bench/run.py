@@ -106,9 +106,12 @@ def summarise(runs):
 
 
 def med(figure):
-    """The median of a summarised figure (or the plain value)."""
+    """The median of a summarised figure (or the plain value); counts stay
+    whole numbers."""
     if isinstance(figure, dict) and "median" in figure:
-        return figure["median"]
+        figure = figure["median"]
+    if isinstance(figure, float) and figure.is_integer():
+        return int(figure)
     return figure
 
 
