@@ -267,6 +267,65 @@ std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& ste
   return out;
 }
 
+constexpr std::size_t kMaxQueryTerms = 1000;
+constexpr std::size_t kMaxWildcards = 100;  // each expands to up to 200 terms
+
+// The terms and wildcards in a parsed query (walked without recursion).
+std::pair<std::size_t, std::size_t> query_size(const Xapian::Query& query) {
+  std::size_t terms = 0, wildcards = 0;
+  std::vector<Xapian::Query> stack{query};
+  while (!stack.empty()) {
+    Xapian::Query q = std::move(stack.back());
+    stack.pop_back();
+    if (q.get_type() == Xapian::Query::LEAF_TERM) ++terms;
+    if (q.get_type() == Xapian::Query::OP_WILDCARD) ++wildcards;
+    for (std::size_t i = 0; i < q.get_num_subqueries(); ++i) stack.push_back(q.get_subquery(i));
+  }
+  return {terms, wildcards};
+}
+
+// The part of a long text around the first place a query word occurs:
+// Xapian's snippet generator stems every word of the text it is given, so a
+// specimen's whole body (kilobytes) costs far more than the window it
+// returns. `words` are the query's terms without their prefixes, which for
+// a stem ("manag") still find the words it stems from. ASCII case-folding
+// keeps byte offsets, and the cuts fall on spaces, never inside a UTF-8
+// sequence. The flags say whether text was cut off before and after.
+constexpr char kEllipsis[] = "\xE2\x80\xA6";
+
+struct Window {
+  std::string text;
+  bool cut_before = false, cut_after = false;
+};
+Window snippet_window(const std::string& body, const std::vector<std::string>& words,
+                      std::size_t length) {
+  if (body.size() <= 5 * length || words.empty()) return {body};
+  std::string folded = detail::ascii_lower(body);
+  std::size_t first = std::string::npos;
+  for (const auto& w : words) first = std::min(first, folded.find(w));
+  if (first == std::string::npos) return {body};
+  std::size_t from = first > 2 * length ? first - 2 * length : 0;
+  std::size_t to = std::min(body.size(), first + 3 * length);
+  if (from > 0) from = std::min(first, body.find(' ', from));
+  if (to < body.size()) {
+    std::size_t space = body.rfind(' ', to);
+    if (space != std::string::npos && space > first) to = space;
+  }
+  return {body.substr(from, to - from), from > 0, to < body.size()};
+}
+
+// The words a snippet should show: the query's terms without prefixes.
+std::vector<std::string> snippet_words(const Xapian::Query& query) {
+  std::vector<std::string> out;
+  for (auto t = query.get_unique_terms_begin(); t != query.get_unique_terms_end(); ++t) {
+    std::string term = *t;
+    std::size_t i = 0;
+    while (i < term.size() && term[i] >= 'A' && term[i] <= 'Z') ++i;
+    if (term.size() - i >= 2) out.push_back(term.substr(i));
+  }
+  return out;
+}
+
 struct Card {
   std::string title;
   std::string tagline;
@@ -484,7 +543,12 @@ SearchResults Searcher::search(std::string_view query_text, const SearchOptions&
                     "cannot parse the query \"" + std::string(query_text) + "\": " + e.get_msg());
       }
       if (query.empty()) query = Xapian::Query::MatchNothing;
+      auto [terms, wildcards] = query_size(query);
+      too_many(terms, kMaxQueryTerms, "terms (with synonyms)");
+      too_many(wildcards, kMaxWildcards, "wildcards");
     }
+    // The user's words, before the filters add their boolean terms.
+    const std::vector<std::string> words = snippet_words(query);
     auto filter = [&](Xapian::Query f) {
       query = Xapian::Query(Xapian::Query::OP_FILTER, query, f);
     };
@@ -556,7 +620,13 @@ SearchResults Searcher::search(std::string_view query_text, const SearchOptions&
       std::replace(body.begin(), body.end(), '\n', ' ');
       const std::string start = o.html ? o.highlight_start : "\x01";
       const std::string end = o.html ? o.highlight_end : "\x02";
-      hit.snippet = mset.snippet(body, o.snippet_length, stemmer, 0, start, end, "\xE2\x80\xA6");
+      Window window = snippet_window(body, words, o.snippet_length);
+      hit.snippet = mset.snippet(window.text, o.snippet_length, stemmer, 0, start, end, kEllipsis);
+      // Xapian marks what it left out of the window; the window's own cuts
+      // are marked here.
+      if (window.cut_before && hit.snippet.rfind(kEllipsis, 0) != 0)
+        hit.snippet = kEllipsis + hit.snippet;
+      if (window.cut_after && !hit.snippet.ends_with(kEllipsis)) hit.snippet += kEllipsis;
       if (!o.html) {
         hit.snippet = unescape_html(hit.snippet);
         std::string marked;

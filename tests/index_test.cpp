@@ -275,3 +275,23 @@ TEST_CASE("an index written in an older layout is rewritten whole by a plain run
   otiose::Searcher s(dir / "index");
   CHECK(s.search(kSeed, {}).hits.at(0).title == "Senior Customer Service Manager");
 }
+
+TEST_CASE("a specimen's snippet shows the matched word even deep in a long text") {
+  TempDir dir;
+  auto records = catalogue();
+  auto& r = records.at(0).record;
+  REQUIRE(r.burn_ward);
+  REQUIRE_FALSE(r.burn_ward->empty());
+  r.burn_ward->back().text += " And then the zebracorn arrived.";
+  otiose::write_index(records, dir / "index", options());
+  otiose::Searcher s(dir / "index");
+  otiose::SearchOptions o;
+  o.type = "role";
+  auto found = s.search("zebracorn", o);
+  REQUIRE(found.hits.size() == 1);
+  const std::string& snippet = found.hits[0].snippet;
+  INFO(snippet);
+  CHECK(snippet.find("<b>zebracorn</b>") != std::string::npos);
+  CHECK(snippet.rfind("\xE2\x80\xA6", 0) == 0);  // cut before: marked
+  CHECK(snippet.size() < 600);
+}
