@@ -2,7 +2,7 @@
 // an index, searching (snippets and related lists included), related
 // specimens by slug and by pasted text. Used by the benchmark runner.
 //
-//   otiose-bench-query INDEX CORPUS QUERIES [--repeat R] [--sample S]
+//   otiose-bench-query INDEX CORPUS QUERIES [--repeat R] [--sample S] [--slowest N]
 //
 // Every query is run once untimed (warm caches), then R timed passes. The
 // related look-ups use S specimens spread evenly over the corpus; the
@@ -75,8 +75,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> queries;
   int repeat = 3;
   std::size_t sample = 200;
+  std::size_t slowest = 0;  // print the slowest queries on stderr
   for (int i = 4; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--repeat") == 0) repeat = std::max(1, std::atoi(argv[i + 1]));
+    if (std::strcmp(argv[i], "--slowest") == 0)
+      slowest = static_cast<std::size_t>(std::max(0, std::atoi(argv[i + 1])));
     if (std::strcmp(argv[i], "--sample") == 0)
       sample = static_cast<std::size_t>(std::max(1, std::atoi(argv[i + 1])));
   }
@@ -99,6 +102,7 @@ int main(int argc, char** argv) {
 
     otiose::SearchOptions options;  // what otiose-search shows: 10 hits, 3 related each
     std::vector<double> search_ms;
+    std::vector<std::pair<double, std::string>> by_query;  // the last pass, for --slowest
     std::size_t hits = 0, errors = 0, empty = 0;
     for (int pass = 0; pass <= repeat; ++pass) {
       for (const auto& q : queries) {
@@ -111,11 +115,18 @@ int main(int argc, char** argv) {
             if (r.hits.empty()) ++empty;
           } else {
             search_ms.push_back(elapsed);
+            if (pass == repeat) by_query.emplace_back(elapsed, q);
           }
         } catch (const otiose::Error&) {
           if (pass == 0) ++errors;
         }
       }
+    }
+
+    if (slowest > 0) {
+      std::sort(by_query.rbegin(), by_query.rend());
+      for (std::size_t i = 0; i < std::min(slowest, by_query.size()); ++i)
+        std::cerr << by_query[i].first << " ms  " << by_query[i].second << '\n';
     }
 
     std::vector<std::string> picked;
