@@ -9,8 +9,9 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
-#include <regex>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "detail/text.h"
@@ -147,6 +148,100 @@ std::optional<std::int64_t> parse_amount(const std::string& s) {
   return std::stoll(digits);
 }
 
+// The page's line patterns, matched by hand: std::regex recurses once a
+// character, and a line of some 50 KB overflowed the stack. Each says the
+// ECMAScript pattern it replaces, which it matches exactly.
+
+// ASCII white space, as the patterns' \s (the C locale's isspace).
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+std::string_view skip_spaces(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  return s;
+}
+// The rest of a line as the patterns' (.*)$ takes it: '.' is anything but a
+// line terminator, and a line holds no '\n'.
+bool rest_of_line(std::string_view s) {
+  return s.find('\r') == std::string_view::npos;
+}
+// \d{1,3}\s*% at the start of `s`: the digits, and `s` moved past the '%'.
+std::optional<std::string> percent_digits(std::string_view& s) {
+  std::size_t n = 0;
+  while (n < s.size() && n < 3 && is_digit(s[n])) ++n;
+  std::string_view after = skip_spaces(s.substr(n));
+  if (n == 0 || after.empty() || after.front() != '%') return std::nullopt;
+  std::string digits(s.substr(0, n));
+  s = after.substr(1);
+  return digits;
+}
+bool is_clock(std::string_view s) {
+  return s.size() == 5 && is_digit(s[0]) && is_digit(s[1]) && s[2] == ':' && is_digit(s[3]) &&
+         is_digit(s[4]);
+}
+
+// "[02] THE HABITAT": the number and the name (^\[(\d\d)\]\s*(.*)$).
+std::optional<std::pair<std::string, std::string>> section_heading(std::string_view line) {
+  if (line.size() < 4 || line[0] != '[' || !is_digit(line[1]) || !is_digit(line[2]) ||
+      line[3] != ']')
+    return std::nullopt;
+  std::string_view name = skip_spaces(line.substr(4));
+  if (!rest_of_line(name)) return std::nullopt;
+  return std::pair{std::string(line.substr(1, 2)), std::string(name)};
+}
+
+// "FLIGHT RISK:85%HIGH RISK": the percent's digits and the label
+// (^FLIGHT RISK:\s*(\d{1,3})\s*%\s*(.*)$).
+std::optional<std::pair<std::string, std::string>> flight_risk_line(std::string_view line) {
+  constexpr std::string_view kLabel = "FLIGHT RISK:";
+  if (line.substr(0, kLabel.size()) != kLabel) return std::nullopt;
+  std::string_view s = skip_spaces(line.substr(kLabel.size()));
+  auto digits = percent_digits(s);
+  if (!digits) return std::nullopt;
+  std::string_view label = skip_spaces(s);
+  if (!rest_of_line(label)) return std::nullopt;
+  return std::pair{*digits, std::string(label)};
+}
+
+// "[IF ENGAGED:]advice": the case and the advice (^\[([^\]]+?):?\]\s*(.*)$).
+std::optional<std::pair<std::string, std::string>> survival_tip(std::string_view line) {
+  if (line.empty() || line[0] != '[') return std::nullopt;
+  std::size_t close = line.find(']', 1);
+  if (close == std::string_view::npos || close == 1) return std::nullopt;
+  std::string_view when = line.substr(1, close - 1);
+  if (when.size() >= 2 && when.back() == ':') when.remove_suffix(1);
+  std::string_view advice = skip_spaces(line.substr(close + 1));
+  if (!rest_of_line(advice)) return std::nullopt;
+  return std::pair{std::string(when), std::string(advice)};
+}
+
+// "[09:00 - 10:00]": the start and the end
+// (^\[(\d\d:\d\d)\s*-\s*(\d\d:\d\d)\]$).
+std::optional<std::pair<std::string, std::string>> time_slot(std::string_view line) {
+  if (line.size() < 2 || line.front() != '[' || line.back() != ']') return std::nullopt;
+  std::string_view s = line.substr(1, line.size() - 2);
+  std::string_view start = s.substr(0, 5);
+  std::string_view rest = skip_spaces(s.substr(start.size()));
+  if (!is_clock(start) || rest.empty() || rest.front() != '-') return std::nullopt;
+  std::string_view end = skip_spaces(rest.substr(1));
+  if (!is_clock(end)) return std::nullopt;
+  return std::pair{std::string(start), std::string(end)};
+}
+
+// The n of the first "SYSTEM MATCH: <n>%" in `line` (a search for
+// SYSTEM MATCH:\s*(\d{1,3})\s*%).
+std::optional<std::string> system_match(std::string_view line) {
+  constexpr std::string_view kLabel = "SYSTEM MATCH:";
+  for (auto at = line.find(kLabel); at != std::string_view::npos; at = line.find(kLabel, at + 1)) {
+    std::string_view s = skip_spaces(line.substr(at + kLabel.size()));
+    if (auto digits = percent_digits(s)) return digits;
+  }
+  return std::nullopt;
+}
+
 class PageParser {
  public:
   PageParser(std::string_view text, std::string_view file) : file_(file) {
@@ -167,21 +262,20 @@ class PageParser {
     std::size_t i = header(rec);
     if (!failed_) {
       while (i < lines_.size()) {
-        static const std::regex kSection(R"(^\[(\d\d)\]\s*(.*)$)");
-        std::smatch m;
-        if (!std::regex_match(lines_[i].text, m, kSection)) {
+        auto m = section_heading(lines_[i].text);
+        if (!m) {
           error(lines_[i].number, "",
                 "expected a section heading like \"[02] THE HABITAT\", got \"" +
                     detail::utf8_prefix(lines_[i].text, 60) + "\"");
           break;
         }
-        section_name_ = "[" + m[1].str() + "] " + m[2].str();
+        section_name_ = "[" + m->first + "] " + m->second;
         std::size_t heading = lines_[i].number;
         std::size_t end = i + 1;
-        while (end < lines_.size() && !std::regex_match(lines_[end].text, kSection)) ++end;
+        while (end < lines_.size() && !section_heading(lines_[end].text)) ++end;
         std::vector<Line> body(lines_.begin() + static_cast<std::ptrdiff_t>(i + 1),
                                lines_.begin() + static_cast<std::ptrdiff_t>(end));
-        section(classify(m[2].str()), heading, body, rec);
+        section(classify(m->second), heading, body, rec);
         i = end;
       }
     }
@@ -349,18 +443,16 @@ class PageParser {
   }
 
   void flight_risk(std::size_t heading, const std::vector<Line>& body, Record& rec) {
-    static const std::regex kRisk(R"(^FLIGHT RISK:\s*(\d{1,3})\s*%\s*(.*)$)");
     FlightRisk f;
     for (const auto& l : body) {
-      std::smatch m;
-      if (std::regex_match(l.text, m, kRisk)) {
-        int percent = std::stoi(m[1].str());
+      if (auto m = flight_risk_line(l.text)) {
+        int percent = std::stoi(m->first);
         if (percent > 100) {
-          error(l.number, "expected a percent 0..100, got " + m[1].str());
+          error(l.number, "expected a percent 0..100, got " + m->first);
           return;
         }
         f.percent = percent;
-        if (!m[2].str().empty()) f.label = m[2].str();
+        if (!m->second.empty()) f.label = m->second;
       } else if (l.text.rfind("[DIAGNOSIS]", 0) == 0) {
         f.diagnosis = std::string(detail::trim(l.text.substr(11)));
       }
@@ -387,12 +479,10 @@ class PageParser {
   }
 
   void survival(const std::vector<Line>& body, Record& rec) {
-    static const std::regex kTip(R"(^\[([^\]]+?):?\]\s*(.*)$)");
     std::vector<SurvivalTip> tips;
     for (const auto& l : body) {
-      std::smatch m;
-      if (std::regex_match(l.text, m, kTip)) {
-        tips.push_back({m[1].str(), m[2].str()});
+      if (auto m = survival_tip(l.text)) {
+        tips.push_back({m->first, m->second});
       } else if (!tips.empty()) {
         tips.back().advice += " " + l.text;
       } else {
@@ -447,23 +537,21 @@ class PageParser {
   }
 
   void day_log(std::size_t heading, const std::vector<Line>& body, Record& rec) {
-    static const std::regex kSlot(R"(^\[(\d\d:\d\d)\s*-\s*(\d\d:\d\d)\]$)");
     std::vector<LogEntry> entries;
     std::size_t k = 0;
     while (k < body.size()) {
-      std::smatch m;
-      if (!std::regex_match(body[k].text, m, kSlot)) {
+      auto m = time_slot(body[k].text);
+      if (!m) {
         error(body[k].number,
               "expected a time slot like \"[09:00 - 10:00]\", got " + shown(body[k].text));
         return;
       }
-      if (k + 2 >= body.size() || std::regex_match(body[k + 1].text, kSlot) ||
-          std::regex_match(body[k + 2].text, kSlot)) {
+      if (k + 2 >= body.size() || time_slot(body[k + 1].text) || time_slot(body[k + 2].text)) {
         error(body[k].number, "entry " + body[k].text +
                                   " lacks its title or description (the page may be cut off)");
         return;
       }
-      entries.push_back({m[1].str(), m[2].str(), body[k + 1].text, body[k + 2].text});
+      entries.push_back({m->first, m->second, body[k + 1].text, body[k + 2].text});
       k += 3;
     }
     if (entries.empty()) {
@@ -498,24 +586,23 @@ class PageParser {
   }
 
   void related(std::size_t heading, const std::vector<Line>& body, Record& rec) {
-    static const std::regex kMatch(R"(SYSTEM MATCH:\s*(\d{1,3})\s*%)");
     std::vector<PublishedRelated> items;
     std::size_t k = 0;
     while (k < body.size()) {
-      std::smatch m;
       if (body[k].text == "\xE2\x86\x92") {  // the card's arrow
         ++k;
         continue;
       }
-      if (!std::regex_search(body[k].text, m, kMatch)) {
+      auto digits = system_match(body[k].text);
+      if (!digits) {
         error(body[k].number, "expected \"SYSTEM MATCH: <n>%\", got " + shown(body[k].text));
         return;
       }
-      int match = std::stoi(m[1].str());
+      int match = std::stoi(*digits);
       if (match > 100 || k + 1 >= body.size()) {
         error(body[k].number, k + 1 >= body.size()
                                   ? "a related specimen with no title (the page may be cut off)"
-                                  : "expected a match 0..100, got " + m[1].str());
+                                  : "expected a match 0..100, got " + *digits);
         return;
       }
       PublishedRelated p;
@@ -523,8 +610,7 @@ class PageParser {
       p.title = body[k + 1].text;
       p.slug = slugify(p.title);
       k += 2;
-      if (k < body.size() && body[k].text != "\xE2\x86\x92" &&
-          !std::regex_search(body[k].text, kMatch)) {
+      if (k < body.size() && body[k].text != "\xE2\x86\x92" && !system_match(body[k].text)) {
         p.tagline = body[k].text;
         ++k;
       }

@@ -731,8 +731,9 @@ struct SimilarityModel::Impl {
     auto section = [&](detail::SectionId id, std::uint64_t expected_size) -> const unsigned char* {
       const detail::Section& s = table[id - 1];
       const std::uint64_t end = sizeof(detail::Header) + covered;
-      if (s.id != id || s.offset % 8 != 0 || s.offset > end || s.size > end - s.offset ||
-          (expected_size != UINT64_MAX && s.size != expected_size))
+      // Below the header, check() would count blocks from a wrapped offset.
+      if (s.id != id || s.offset % 8 != 0 || s.offset < sizeof(detail::Header) || s.offset > end ||
+          s.size > end - s.offset || (expected_size != UINT64_MAX && s.size != expected_size))
         damaged("damaged similarity model (section " + std::to_string(id) + ")");
       return base + s.offset;
     };
