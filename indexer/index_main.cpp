@@ -7,9 +7,13 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli.h"
 #include "progress.h"
@@ -22,6 +26,34 @@ void print_diagnostics(const std::vector<otiose::Diagnostic>& diagnostics) {
   otiose::cli::Style s{otiose::cli::colour_wanted(stderr)};
   for (const auto& d : diagnostics)
     std::cerr << (d.is_error() ? s.red() : s.yellow()) << d.to_string() << s.reset() << '\n';
+}
+
+// Xapian 1.4 can end a process with std::terminate when the disk fills up
+// during a write: an exception escapes one of its noexcept functions while it
+// cleans up after the first error. Nothing was switched, so the write ends
+// as any failed write does: one line naming the index, this run's unfinished
+// generation removed, exit 5. Armed only around write_index.
+std::string g_writing;  // the index directory being written
+
+[[noreturn]] void write_terminated() {
+  std::string why = "an error the Xapian library could not recover from (is the disk full?)";
+  try {
+    if (auto e = std::current_exception()) std::rethrow_exception(e);
+  } catch (const std::exception& e) {
+    why = e.what();
+  } catch (...) {
+  }
+  std::error_code ec;
+  std::string mine = ".tmp-" + std::to_string(::getpid());
+  for (const auto& entry : std::filesystem::directory_iterator(g_writing, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() > mine.size() &&
+        name.compare(name.size() - mine.size(), mine.size(), mine) == 0)
+      std::filesystem::remove_all(entry.path(), ec);
+  }
+  otiose::cli::print_error(kTool, g_writing + ": writing the new index failed: " + why +
+                                      "; the previous index is unchanged");
+  std::_Exit(otiose::cli::kIoProblem);
 }
 
 std::string fixed(double x, int digits) {
@@ -103,7 +135,7 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
                                     {"warnings", corpus.warning_count()},
                                     {"ok", !failed},
                                     {"problems", problems}}
-                         .dump()
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                   << '\n';
       } else {
         std::cout << kTool << ": checked " << corpus.records.size() + corpus.bad_records
@@ -115,9 +147,17 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
 
     print_diagnostics(corpus.diagnostics);
     if (!corpus.usable()) {
-      otiose::cli::print_error(
-          kTool, std::to_string(corpus.bad_records) +
-                     " bad records; nothing was written (fix them, or pass --keep-going)");
+      std::string what = corpus.bad_records > 0
+                             ? std::to_string(corpus.bad_records) + " bad records"
+                             : std::to_string(corpus.error_count()) + " errors";
+      otiose::cli::print_error(kTool,
+                               what + "; nothing was written (fix them, or pass --keep-going)");
+      return otiose::cli::kBadCorpus;
+    }
+    if (corpus.records.empty()) {
+      std::string named;
+      for (const auto& s : sources) named += (named.empty() ? "" : ", ") + s;
+      otiose::cli::print_error(kTool, "no records in " + named + "; nothing was written");
       return otiose::cli::kBadCorpus;
     }
     otiose::IndexOptions options;
@@ -137,7 +177,14 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
       progress.update(stage, done, total);
     };
     std::string index_dir = otiose::resolve_index_path(index_flag);
+    g_writing = index_dir;
+    struct Armed {
+      std::terminate_handler previous = std::set_terminate(write_terminated);
+      ~Armed() { std::set_terminate(previous); }
+    };
+    std::optional<Armed> armed(std::in_place);
     otiose::IndexReport r = otiose::write_index(corpus.records, index_dir, options);
+    armed.reset();
     progress.finish();
     std::size_t documents = r.specimens + r.quotes;
     double rate = r.seconds > 0 ? static_cast<double>(documents) / r.seconds : 0;
@@ -160,7 +207,7 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
                                    r.model.vectorize_seconds + r.model.all_pairs_seconds},
                                   {"similarity_terms", r.model.terms},
                                   {"similarity_all_pairs_bytes", r.model.all_pairs_bytes}}
-                       .dump()
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << '\n';
     } else {
       std::cout << kTool << ": " << r.specimens << " specimens, " << r.quotes << " quotes ("

@@ -61,14 +61,23 @@ std::vector<Diagnostic> lint_catalogue(const std::vector<LoadedRecord>& records,
     else if (!r.flight_risk->percent)
       out.push_back(warning(lr, "flight_risk.percent", "no percent"));
     if (r.aliases) {
+      std::map<std::string, std::size_t> own;  // this record's aliases: first index
+      std::size_t repeats = 0, first_repeat = 0;
       for (std::size_t i = 0; i < r.aliases->size(); ++i) {
         std::string key = detail::ascii_lower(std::string(detail::trim((*r.aliases)[i])));
+        if (!own.emplace(key, i).second && repeats++ == 0) first_repeat = i;
         auto [it, inserted] = alias_owner.emplace(key, &lr);
         if (!inserted && it->second != &lr)
           out.push_back(warning(lr, "aliases[" + std::to_string(i) + "]",
                                 "alias \"" + (*r.aliases)[i] + "\" is also an alias of " +
                                     it->second->record.slug + " (" + it->second->origin + ")"));
       }
+      // One warning however many: a list of 100,000 copies is one mistake.
+      if (repeats > 0)
+        out.push_back(warning(lr, "aliases[" + std::to_string(first_repeat) + "]",
+                              std::to_string(repeats) +
+                                  " aliases repeat an earlier alias of this record (first: \"" +
+                                  detail::utf8_prefix((*r.aliases)[first_repeat], 60) + "\")"));
     }
     if (r.related) {
       for (std::size_t i = 0; i < r.related->size(); ++i)

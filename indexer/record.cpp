@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <limits>
 #include <regex>
 #include <string>
@@ -24,6 +25,13 @@ std::string shown(const json& value) {
   if (text.size() > kMax) text = detail::utf8_prefix(text, kMax) + "...";
   return text;
 }
+
+// Limits that keep a record indexable: Xapian refuses terms over 245 bytes,
+// and a slug or a source becomes part of one (Q<slug>#translation-12,
+// XSRC<source>); a text field is a paragraph, not a book.
+constexpr std::size_t kMaxSlug = 128;
+constexpr std::size_t kMaxSource = 200;
+constexpr std::size_t kMaxText = 1 << 20;
 
 bool valid_slug(std::string_view slug) {
   if (slug.empty() || slug.front() == '-' || slug.back() == '-') return false;
@@ -68,7 +76,7 @@ class Reader {
   }
 
   std::optional<std::string> string(const json& v, const std::string& field,
-                                    bool allow_empty = true) {
+                                    bool allow_empty = true, std::size_t max_bytes = kMaxText) {
     if (!v.is_string()) {
       expected(field, "a string", v);
       return std::nullopt;
@@ -77,6 +85,23 @@ class Reader {
     if (!detail::valid_utf8(s)) {
       error(field, "expected UTF-8 text, got invalid UTF-8 bytes");
       return std::nullopt;
+    }
+    if (s.size() > max_bytes) {
+      error(field, "expected at most " + std::to_string(max_bytes) + " bytes of text, got " +
+                       std::to_string(s.size()) + " bytes");
+      return std::nullopt;
+    }
+    // Control characters (NUL, ESC, ...) would reach terminals and C
+    // strings; tab, line feed and carriage return are text.
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      auto c = static_cast<unsigned char>(s[i]);
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+        char code[8];
+        std::snprintf(code, sizeof code, "U+%04X", c);
+        error(field, std::string("expected text without control characters, got ") + code +
+                         " at byte " + std::to_string(i));
+        return std::nullopt;
+      }
     }
     if (!allow_empty && detail::trim(s).empty()) {
       error(field, "expected a non-empty string, got " + shown(v));
@@ -146,7 +171,9 @@ class Reader {
         ok = false;
       }
     }
-    for (const auto& [key, value] : v.items()) {
+    for (const auto& item : v.items()) {
+      // Not a structured binding: Clang 14 cannot capture one in a lambda.
+      const std::string& key = item.key();
       if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key == k; }) ==
           known.end())
         warning(join(field, key), "unknown field (kept, but ignored)");
@@ -195,16 +222,17 @@ Record read_record(const json& j, Reader& r, bool& ok) {
       ok = false;
     }
   }
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();  // (Clang 14 cannot capture a structured binding)
     if (std::find_if(std::begin(kKnown), std::end(kKnown),
                      [&](const char* k) { return key == k; }) != std::end(kKnown))
       continue;
     r.warning(key, "unknown top-level field (kept for the round trip)");
-    rec.extra[key] = value.dump(-1, ' ', false, json::error_handler_t::replace);
+    rec.extra[key] = item.value().dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
   if (j.contains("slug")) {
-    auto slug = r.string(j["slug"], "slug");
+    auto slug = r.string(j["slug"], "slug", true, kMaxSlug);
     if (slug && !valid_slug(*slug)) {
       r.expected("slug", "lower-case words joined by '-'", j["slug"]);
       slug.reset();
@@ -354,7 +382,7 @@ Record read_record(const json& j, Reader& r, bool& ok) {
           std::optional<std::string> source;
           bool source_ok = true;
           if (v.contains("source") && !v["source"].is_null()) {
-            source = r.string(v["source"], f + ".source", false);
+            source = r.string(v["source"], f + ".source", false, kMaxSource);
             source_ok = source.has_value();
           }
           if (!illusion || !translation || !source_ok) return std::nullopt;
@@ -405,7 +433,7 @@ Record read_record(const json& j, Reader& r, bool& ok) {
                              std::optional<std::string> source;
                              bool source_ok = true;
                              if (v.contains("source") && !v["source"].is_null()) {
-                               source = r.string(v["source"], f + ".source", false);
+                               source = r.string(v["source"], f + ".source", false, kMaxSource);
                                source_ok = source.has_value();
                              }
                              if (!text || !source_ok) return std::nullopt;
@@ -422,7 +450,7 @@ Record read_record(const json& j, Reader& r, bool& ok) {
             return std::nullopt;
           PublishedRelated p;
           auto title = r.string(v["title"], f + ".title", false);
-          auto slug = r.string(v["slug"], f + ".slug");
+          auto slug = r.string(v["slug"], f + ".slug", true, kMaxSlug);
           if (slug && !valid_slug(*slug)) {
             r.expected(f + ".slug", "lower-case words joined by '-'", v["slug"]);
             slug.reset();
@@ -466,27 +494,23 @@ ParsedRecord parse_record(std::string_view json_text, std::string_view file, std
   };
   json j;
   try {
-    // Depth is bounded by nlohmann's recursive parser; refuse pathological
-    // nesting before it gets there.
-    std::size_t depth = 0, max_depth = 0;
-    bool in_string = false, escaped = false;
-    for (char c : json_text) {
-      if (in_string) {
-        if (escaped)
-          escaped = false;
-        else if (c == '\\')
-          escaped = true;
-        else if (c == '"')
-          in_string = false;
-        continue;
-      }
-      if (c == '"')
-        in_string = true;
-      else if (c == '{' || c == '[')
-        max_depth = std::max(max_depth, ++depth);
-      else if ((c == '}' || c == ']') && depth > 0)
-        --depth;
+    // nlohmann's lexer takes a NUL byte for the end of the input and would
+    // silently drop whatever follows it; JSON never holds a raw one.
+    if (auto nul = json_text.find('\0'); nul != std::string_view::npos) {
+      Diagnostic d;
+      auto [nul_line, nul_column] = detail::line_column(json_text, nul + 1);
+      d.line = line != 0 ? line : nul_line;
+      d.column = nul_column;
+      d.message =
+          "malformed JSON: a NUL byte (JSON text never holds one; inside a string, write "
+          "\\u0000 if you must)";
+      result.diagnostics.push_back(std::move(d));
+      stamp(0);
+      return result;
     }
+    // Depth is bounded by nlohmann's recursive dump and copy; refuse
+    // pathological nesting before it gets there.
+    std::size_t max_depth = detail::json_nesting(json_text);
     constexpr std::size_t kMaxDepth = 64;
     if (max_depth > kMaxDepth) {
       Diagnostic d;
@@ -506,7 +530,31 @@ ParsedRecord parse_record(std::string_view json_text, std::string_view file, std
     // nlohmann's text: "[json.exception.parse_error.101] parse error at line 1,
     // column 5: syntax error while parsing ...": keep the part after the position.
     auto colon = what.find(": ", what.find("parse error"));
-    d.message = "malformed JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2));
+    // nlohmann quotes what it last read, bad bytes and all.
+    d.message = detail::to_valid_utf8("malformed JSON: " +
+                                      (colon == std::string::npos ? what : what.substr(colon + 2)));
+    result.diagnostics.push_back(std::move(d));
+    stamp(0);
+    return result;
+  } catch (const json::exception& e) {
+    // A number too large for a double (1e400) is out_of_range.406, not a
+    // parse_error, and carries no position: point at the number's text.
+    Diagnostic d;
+    std::string what = e.what();
+    auto quote = what.find('\'');
+    std::size_t at = std::string_view::npos;
+    if (quote != std::string::npos) {
+      std::string token = what.substr(quote + 1, what.rfind('\'') - quote - 1);
+      if (!token.empty()) at = json_text.find(token);
+    }
+    auto [err_line, err_column] =
+        detail::line_column(json_text, at == std::string_view::npos ? 0 : at + 1);
+    d.line = line != 0 ? line : err_line;
+    d.column = at == std::string_view::npos ? 0 : err_column;
+    auto bracket = what.find("] ");
+    d.message =
+        "malformed JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)) +
+        " (out of range for a number)";
     result.diagnostics.push_back(std::move(d));
     stamp(0);
     return result;

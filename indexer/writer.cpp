@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <atomic>
 #include <cerrno>
@@ -84,6 +85,53 @@ class WriterLock {
   std::string path_;
   int fd_ = -1;
 };
+
+// Copies the current database's files (a flat directory) for the new
+// generation to edit. Not fs::copy: libstdc++ reports a full disk there as
+// "Input/output error".
+void copy_database(const std::string& from, const std::string& to) {
+  if (::mkdir(to.c_str(), 0755) != 0) io_error(to, "cannot create", errno);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(from, ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    std::string source = entry.path().string();
+    std::string target = to + "/" + entry.path().filename().string();
+    int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) io_error(source, "cannot read the current database", errno);
+    int out = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0) {
+      int e = errno;
+      ::close(in);
+      io_error(target, "cannot copy the current database", e);
+    }
+    char buffer[1 << 16];
+    for (;;) {
+      ssize_t n = ::read(in, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      int e = errno;
+      if (n < 0) {
+        ::close(in);
+        ::close(out);
+        io_error(source, "cannot read the current database", e);
+      }
+      if (n == 0) break;
+      for (ssize_t done = 0; done < n;) {
+        ssize_t w = ::write(out, buffer + done, static_cast<std::size_t>(n - done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+          e = errno;
+          ::close(in);
+          ::close(out);
+          io_error(target, "cannot copy the current database", e);
+        }
+        done += w;
+      }
+    }
+    ::close(in);
+    if (::close(out) != 0) io_error(target, "cannot copy the current database", errno);
+  }
+  if (ec) io_error(from, "cannot read the current database", ec.value());
+}
 
 std::uint64_t generation_number(const std::string& path) {
   std::string name = fs::path(path).filename().string();
@@ -313,6 +361,11 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
                         const IndexOptions& options) {
   auto start = std::chrono::steady_clock::now();
   IndexReport report;
+  // An empty corpus is a mistake (an empty file, the wrong directory), not a
+  // request to replace the index with nothing.
+  if (records.empty())
+    throw Error(ErrorKind::kCorpus, "no records to index: nothing was written to " + index_dir +
+                                        " (an index needs at least one specimen)");
   check_is_index_dir(index_dir);
   WriterLock lock(index_dir);
 
@@ -401,9 +454,7 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
   if (ec) throw Error(ErrorKind::kIo, tmp + ": cannot create: " + ec.message());
   try {
     if (!rebuild) {
-      fs::copy(*current + "/" + detail::kXapianDir, tmp_db, fs::copy_options::recursive, ec);
-      if (ec)
-        throw Error(ErrorKind::kIo, tmp_db + ": cannot copy the current database: " + ec.message());
+      copy_database(*current + "/" + detail::kXapianDir, tmp_db);
     }
     // Xapian keeps a run's postings in memory until this many documents
     // have been added; its maps slow down as they grow, so a rebuild flushes
@@ -522,6 +573,9 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
                                options.threads, [&](std::size_t n, std::size_t of) {
                                  if (options.progress) options.progress("similarity", n, of);
                                });
+
+    // What readers check the tables against before Xapian reads them.
+    detail::write_table_sums(tmp);
 
     // Durable before it becomes visible.
     for (const auto& entry : fs::directory_iterator(tmp_db))

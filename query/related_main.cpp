@@ -70,20 +70,30 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
     otiose::Searcher searcher(otiose::resolve_index_path(index_flag));
     std::string slug, title;
     std::vector<otiose::RelatedSpecimen> related;
-    if (by_text) {
-      related = searcher.related_text(text, top);
-    } else {
-      slug = searcher.resolve(specimen);
-      title = searcher.get(slug).title;
-      related = searcher.related(slug, top);
+    std::vector<std::vector<otiose::TermShare>> reasons;  // with --explain, one a related
+    // Each Searcher call answers from one generation, but this answer takes
+    // several: when otiose-index switched generations meanwhile, answer
+    // again, so the title, the list and the reasons never mix two indexes.
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      std::string generation = searcher.generation();
+      if (by_text) {
+        related = searcher.related_text(text, top);
+      } else {
+        slug = searcher.resolve(specimen);
+        title = searcher.get(slug).title;
+        related = searcher.related(slug, top);
+      }
+      reasons.clear();
+      if (explain)
+        for (const auto& r : related)
+          reasons.push_back(by_text ? searcher.explain_text(text, r.slug, explain_terms)
+                                    : searcher.explain(slug, r.slug, explain_terms));
+      if (searcher.generation() == generation) break;
     }
-    auto why = [&](const std::string& other) {
-      return by_text ? searcher.explain_text(text, other, explain_terms)
-                     : searcher.explain(slug, other, explain_terms);
-    };
     if (json_out) {
       nlohmann::ordered_json list = nlohmann::ordered_json::array();
-      for (const auto& r : related) {
+      for (std::size_t i = 0; i < related.size(); ++i) {
+        const auto& r = related[i];
         nlohmann::ordered_json item{{"slug", r.slug},
                                     {"title", r.title},
                                     {"tagline", r.tagline},
@@ -91,7 +101,7 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
                                     {"cosine", r.cosine}};
         if (explain) {
           nlohmann::ordered_json terms = nlohmann::ordered_json::array();
-          for (const auto& t : why(r.slug))
+          for (const auto& t : reasons[i])
             terms.push_back(
                 {{"term", t.term}, {"contribution", t.contribution}, {"share", t.share}});
           item["explain"] = terms;
@@ -112,13 +122,14 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
               << (by_text ? std::string("  (for the pasted text)") : "  (for " + title + ")")
               << st.reset() << "\n";
     if (related.empty()) std::cout << "\nnothing shares a term with it\n";
-    for (const auto& r : related) {
+    for (std::size_t i = 0; i < related.size(); ++i) {
+      const auto& r = related[i];
       std::cout << "\n"
                 << st.cyan() << "SYSTEM MATCH: " << r.match << "%" << st.reset() << "\n"
                 << st.bold() << r.title << st.reset() << "\n"
                 << r.tagline << "\n";
       if (explain) {
-        for (const auto& t : why(r.slug))
+        for (const auto& t : reasons[i])
           std::cout << st.dim() << "  " << percent(t.share) << "  " << st.reset() << t.term << "\n";
       }
     }

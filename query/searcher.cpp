@@ -11,6 +11,7 @@
 #include <cctype>
 #include <filesystem>
 #include <mutex>
+#include <sstream>
 #include <unordered_map>
 
 #include "detail/layout.h"
@@ -205,6 +206,12 @@ std::vector<std::pair<std::string, std::size_t>> spelling_candidates(Xapian::Dat
 std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& stemmer,
                                    std::string_view query) {
   std::vector<Piece> pieces = split_query(query);
+  // Corrections are tried in combination: a long query gets none (and
+  // never pays for a scan of the spelling table a word).
+  constexpr std::size_t kMaxWords = 6;
+  auto word_count = std::count_if(pieces.begin(), pieces.end(),
+                                  [](const Piece& p) { return p.kind == Piece::kWord; });
+  if (static_cast<std::size_t>(word_count) > kMaxWords) return std::nullopt;
   std::vector<std::size_t> words;
   std::vector<std::vector<std::pair<std::string, std::size_t>>> options;
   bool any_unknown = false;
@@ -224,7 +231,7 @@ std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& ste
       options.push_back(std::move(c));
     }
   }
-  if (!any_unknown || words.size() > 6) return std::nullopt;
+  if (!any_unknown) return std::nullopt;
   std::vector<std::size_t> pick(words.size(), 0), best;
   std::tuple<Xapian::doccount, Xapian::doccount, long> best_score{0, 0, 0};
   Xapian::Enquire enquire(db);
@@ -337,20 +344,41 @@ class Snapshot {
   Snapshot(std::string generation)
       : generation_(std::move(generation)),
         db_path_(generation_ + "/" + detail::kXapianDir),
-        model_(generation_ + "/" + detail::kModelFile) {
+        model_(generation_ + "/" + detail::kModelFile),
+        stamps_(detail::verify_table_sums(generation_)) {
     auto db = open_db();
-    auto text = db->get_metadata(detail::kMetaFormat);
+    std::string text, synonyms;
+    try {
+      text = db->get_metadata(detail::kMetaFormat);
+      synonyms = db->get_metadata(detail::kMetaSynonyms);
+    } catch (const Xapian::Error& e) {
+      // A damaged table can open fine and fail on the first read.
+      throw Error(ErrorKind::kIndex, db_path_ + ": cannot read the index (" + e.get_description() +
+                                         "): rebuild it with otiose-index --rebuild");
+    }
     if (text != std::to_string(detail::kIndexFormat))
       throw Error(ErrorKind::kIndex,
                   db_path_ + ": index format \"" + text + "\", this build reads " +
                       std::to_string(detail::kIndexFormat) + ": run otiose-index --rebuild");
-    auto syn = json::parse(db->get_metadata(detail::kMetaSynonyms), nullptr, false);
-    if (syn.is_array()) synonyms_ = syn.get<std::vector<std::vector<std::string>>>();
+    auto syn = json::parse(synonyms, nullptr, false);
+    try {
+      if (syn.is_array()) synonyms_ = syn.get<std::vector<std::vector<std::string>>>();
+    } catch (const json::exception&) {
+      throw Error(ErrorKind::kIndex, db_path_ + ": damaged synonyms (not lists of words): " +
+                                         "rebuild it with otiose-index --rebuild");
+    }
     pool_.push_back(std::move(db));
   }
 
   const std::string& generation() const { return generation_; }
   const SimilarityModel& model() const { return model_; }
+
+  // Throws Error(kIndex) naming a table changed on disk since it was
+  // verified, before Xapian reads it (a stat a file when nothing changed).
+  void check_tables() const {
+    std::lock_guard<std::mutex> lock(stamps_mutex_);
+    if (detail::tables_changed(stamps_)) stamps_ = detail::verify_table_sums(generation_);
+  }
   const std::vector<std::vector<std::string>>& synonyms() const { return synonyms_; }
 
   // A Xapian handle for this thread's call, back to the pool afterwards.
@@ -365,10 +393,14 @@ class Snapshot {
       if (!db_) db_ = s_.open_db();
     }
     ~Lease() {
+      if (!db_) return;
       std::lock_guard<std::mutex> lock(s_.mutex_);
       s_.pool_.push_back(std::move(db_));
     }
     Xapian::Database& db() { return *db_; }
+    // Closes the handle instead of pooling it: Xapian 1.4 leaks when a
+    // handle that threw in the middle of a read is used again.
+    void discard() { db_.reset(); }
 
    private:
     const Snapshot& s_;
@@ -417,6 +449,8 @@ class Snapshot {
   std::string generation_;
   std::string db_path_;
   SimilarityModel model_;
+  mutable std::mutex stamps_mutex_;
+  mutable std::vector<detail::TableStamp> stamps_;
   std::vector<std::vector<std::string>> synonyms_;
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<Xapian::Database>> pool_;
@@ -472,12 +506,32 @@ struct Searcher::Impl {
     for (int attempt = 0;; ++attempt) {
       auto s = get(attempt > 0);
       try {
+        s->check_tables();
+      } catch (const Error&) {
+        // A generation the writer removed under a slow reader is not a
+        // damaged one: answer from the current generation.
+        if (attempt >= 1 || current_generation() == s->generation()) throw;
+        continue;
+      }
+      try {
         Snapshot::Lease lease(*s);
-        return f(*s, lease.db());
+        try {
+          return f(*s, lease.db());
+        } catch (const Xapian::Error&) {
+          lease.discard();
+          throw;
+        }
       } catch (const Xapian::Error& e) {
         if (attempt >= 1)
-          throw Error(ErrorKind::kIndex,
-                      dir + ": the index could not be read (" + e.get_description() + ")");
+          throw Error(ErrorKind::kIndex, s->generation() + "/" + detail::kXapianDir +
+                                             ": the index could not be read (" +
+                                             e.get_description() +
+                                             "): rebuild it with otiose-index --rebuild");
+      } catch (const json::exception& e) {
+        // A document's data that parses but holds other types than written.
+        throw Error(ErrorKind::kIndex, s->generation() + "/" + detail::kXapianDir +
+                                           ": a damaged document (" + e.what() +
+                                           "): rebuild it with otiose-index --rebuild");
       }
     }
   }
@@ -508,6 +562,24 @@ SearchResults Searcher::search(std::string_view query_text, const SearchOptions&
     throw Error(ErrorKind::kQuery, "the query is " + std::to_string(query_text.size()) +
                                        " bytes; at most " + std::to_string(kMaxQuery) +
                                        " are accepted");
+  // Xapian's matcher slows down faster than linearly with the number of
+  // terms (a 20,000-word OR takes tens of seconds): a query is a few words,
+  // a whole text goes to related_text.
+  auto too_many = [&](std::size_t n, std::size_t most, const char* what) {
+    if (n > most)
+      throw Error(
+          ErrorKind::kQuery,
+          "the query has " + std::to_string(n) + " " + what + "; at most " + std::to_string(most) +
+              " are accepted" +
+              (most == kMaxQueryTerms ? " (to match a whole text, use otiose-related --text)"
+                                      : ""));
+  };
+  {
+    std::istringstream split{std::string(query_text)};
+    std::size_t words = 0;
+    for (std::string w; split >> w;) ++words;
+    too_many(words, kMaxQueryTerms, "words");
+  }
   return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) {
     SearchResults results;
     results.query = std::string(query_text);

@@ -85,6 +85,12 @@ std::string known_paths() {
 
 TfidfConfig load_tfidf_config(const std::string& path) {
   std::string text = detail::read_file(path);
+  // nlohmann's dump (in the messages below) recurses once a level.
+  constexpr std::size_t kMaxDepth = 16;
+  if (std::size_t depth = detail::json_nesting(text); depth > kMaxDepth)
+    bad(path, "(file)",
+        "expected a JSON object, got JSON nested " + std::to_string(depth) +
+            " levels deep (at most " + std::to_string(kMaxDepth) + ")");
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) bad(path, "(file)", "expected a JSON object");
   TfidfConfig c;

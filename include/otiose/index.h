@@ -62,8 +62,9 @@ struct IndexReport {
 // Makes the index at `index_dir` hold exactly `records` (the corpus loader's
 // good records). Creates the directory if needed. Throws Error(kIndex) when
 // another writer holds the lock ("index ... is locked by PID n") or the
-// directory is not an index, Error(kIo) when it cannot be written; either
-// way the previous generation is untouched.
+// directory is not an index, Error(kIo) when it cannot be written,
+// Error(kCorpus) when `records` is empty; either way the previous generation
+// is untouched.
 OTIOSE_EXPORT IndexReport write_index(const std::vector<LoadedRecord>& records,
                                       const std::string& index_dir, const IndexOptions& options);
 

@@ -137,7 +137,10 @@ struct ParsedRecord {
 
 // Parses and validates one record. Never throws for bad input: every problem
 // (malformed JSON, wrong types, out-of-range values, unknown keys as
-// warnings) is a diagnostic. `file` and `line` are copied into them.
+// warnings) is a diagnostic. `file` and `line` are copied into them. Beyond
+// SCHEMA.md it refuses what could not be indexed or shown safely: nesting
+// deeper than 64, a NUL byte, control characters other than tab and line
+// breaks in text, text over 1 MiB, a slug over 128 bytes, a source over 200.
 OTIOSE_EXPORT ParsedRecord parse_record(std::string_view json_text, std::string_view file = {},
                                         std::size_t line = 0);
 

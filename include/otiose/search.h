@@ -91,7 +91,10 @@ class OTIOSE_EXPORT Searcher {
   // Ranked hits over specimens and quotes. Query syntax: Xapian's
   // QueryParser (AND OR NOT, "phrases", word*, +word -word, and the fields
   // title: alias: habitat: metric: weapon: source: kind: role: type:), with
-  // the index's synonyms. Throws Error(kQuery) for a query it cannot parse.
+  // the index's synonyms. Throws Error(kQuery) for a query it cannot parse,
+  // that is not UTF-8, or that is too big to answer quickly: over 64 KiB,
+  // 1,000 words or terms (synonyms included), or 100 wildcards (a whole text
+  // goes to related_text). Throws Error(kIndex) naming a damaged index file.
   SearchResults search(std::string_view query, const SearchOptions& options = {}) const;
 
   // The specimen a user means: a slug, a title or an alias, any case.

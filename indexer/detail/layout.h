@@ -7,6 +7,9 @@
 //                            old generation or the new, never a mix
 //   DIR/gen-N/xapian/        the Xapian database (glass)
 //   DIR/gen-N/model.bin      the similarity model built in the same run
+//   DIR/gen-N/xapian.sums    size, mtime and checksum of each xapian/ file:
+//                            Xapian's tables carry no checksums, and a
+//                            damaged one can crash it
 //   DIR/gen-N.tmp-PID/       a generation being written (removed if left over)
 #ifndef OTIOSE_DETAIL_LAYOUT_H_
 #define OTIOSE_DETAIL_LAYOUT_H_
@@ -14,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace otiose::detail {
 
@@ -22,6 +26,7 @@ inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
 inline constexpr char kModelFile[] = "model.bin";
+inline constexpr char kSumsFile[] = "xapian.sums";
 
 // Boolean terms.
 inline constexpr char kIdPrefix[] = "Q";         // Q<slug> or Q<slug>#<kind>-<n>
@@ -69,6 +74,28 @@ std::optional<std::string> current_generation(const std::string& index_dir);
 
 // 64-bit content hash, as 16 hex digits.
 std::string content_hash(const std::string& text);
+
+// A file of a generation's Xapian database as it was verified.
+struct TableStamp {
+  std::string path;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+};
+
+// Records each file of GEN/xapian (size, mtime, checksum) in GEN/xapian.sums
+// and flushes it. Throws Error(kIo) naming the file it cannot read or write.
+void write_table_sums(const std::string& generation);
+
+// Checks GEN/xapian against GEN/xapian.sums before Xapian reads it: the sizes,
+// and the checksum of any file whose mtime moved (a generation is never
+// written after its run, so that is all it costs). Throws Error(kIndex)
+// naming a damaged or missing file. Returns what it verified; nothing for a
+// generation without sums (written before them).
+std::vector<TableStamp> verify_table_sums(const std::string& generation);
+
+// True when a file's size or mtime no longer matches `stamps` (then verify
+// again).
+bool tables_changed(const std::vector<TableStamp>& stamps);
 
 }  // namespace otiose::detail
 

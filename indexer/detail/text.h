@@ -30,6 +30,11 @@ std::string read_file(const std::string& path);
 // ASCII lower case.
 std::string ascii_lower(std::string_view s);
 
+// The deepest nesting of arrays and objects in JSON `text`, found without
+// parsing it (brackets inside strings do not count). nlohmann's dump, copy
+// and comparison recurse once a level: check this before parsing input.
+std::size_t json_nesting(std::string_view text) noexcept;
+
 }  // namespace otiose::detail
 
 #endif  // OTIOSE_DETAIL_TEXT_H_
