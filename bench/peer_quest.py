@@ -24,20 +24,14 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import time
 
+from bench_docs import fail, positive_int
 from bench_stats import percentiles
 
 PROG = "peer_quest.py"
 DEFAULT_QUEST = "/usr/bin/quest"
 FLAGS = "default,phrase,boolean,lovehate"
-
-
-def fail(message):
-    """Prints an error on stderr and exits with status 1."""
-    print(f"{PROG}: {message}", file=sys.stderr)
-    sys.exit(1)
 
 
 def read_queries(path, sample):
@@ -55,13 +49,6 @@ def read_queries(path, sample):
     if not queries:
         fail(f"{path}: no queries")
     return queries
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def main():

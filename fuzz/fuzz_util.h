@@ -7,6 +7,7 @@
 #include <otiose/error.h>
 #include <otiose/index.h>
 #include <otiose/record.h>
+#include <otiose/search.h>
 #include <otiose/similarity.h>
 
 #include <unistd.h>
@@ -95,6 +96,12 @@ inline const std::string& catalogue_index() {
     return d;
   }();
   return dir;
+}
+
+// One Searcher over catalogue_index(), opened on first use and kept.
+inline const Searcher& catalogue_searcher() {
+  static const Searcher s(catalogue_index());
+  return s;
 }
 
 }  // namespace otiose::fuzz

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,18 +14,8 @@
 
 using otiose::fuzz::check;
 
-namespace {
-
-const otiose::Searcher& searcher() {
-  static const std::unique_ptr<otiose::Searcher> s =
-      std::make_unique<otiose::Searcher>(otiose::fuzz::catalogue_index());
-  return *s;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  searcher();
+  otiose::fuzz::catalogue_searcher();
   return 0;
 }
 
@@ -34,8 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view text(reinterpret_cast<const char*>(data), size);
   // Mostly the stored list's size; sometimes more than the catalogue has.
   std::size_t k = size % 7 == 0 ? 1000 : 1 + size % 12;
-  auto related = searcher().related_text(text, k);
-  check(related.size() <= k && related.size() <= searcher().size(), "too many related specimens");
+  auto related = otiose::fuzz::catalogue_searcher().related_text(text, k);
+  check(related.size() <= k && related.size() <= otiose::fuzz::catalogue_searcher().size(),
+        "too many related specimens");
   for (std::size_t i = 0; i < related.size(); ++i) {
     const auto& r = related[i];
     check(r.cosine > 0 && r.cosine <= 1, "a cosine outside (0, 1]: " + std::to_string(r.cosine));
@@ -45,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (i > 0) check(related[i - 1].cosine >= r.cosine, "related specimens out of order");
   }
   if (!related.empty()) {
-    auto shares = searcher().explain_text(text, related[0].slug, 5);
+    auto shares = otiose::fuzz::catalogue_searcher().explain_text(text, related[0].slug, 5);
     check(!shares.empty(), "a related specimen with no shared term");
     for (const auto& s : shares)
       check(s.share >= 0 && s.share <= 1 + 1e-9, "a share outside [0, 1]");

@@ -10,7 +10,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,12 +19,6 @@
 using otiose::fuzz::check;
 
 namespace {
-
-const otiose::Searcher& searcher() {
-  static const std::unique_ptr<otiose::Searcher> s =
-      std::make_unique<otiose::Searcher>(otiose::fuzz::catalogue_index());
-  return *s;
-}
 
 otiose::SearchOptions options_from(std::uint8_t flags) {
   otiose::SearchOptions o;
@@ -65,7 +58,7 @@ void check_utf8(const std::string& s, const char* what) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  searcher();
+  otiose::fuzz::catalogue_searcher();
   return 0;
 }
 
@@ -75,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   otiose::SearchOptions options = options_from(flags);
   otiose::SearchResults results;
   try {
-    results = searcher().search(query, options);
+    results = otiose::fuzz::catalogue_searcher().search(query, options);
   } catch (const otiose::Error& e) {
     check(e.kind() == otiose::ErrorKind::kQuery, std::string("a query gave an error of kind ") +
                                                      otiose::to_string(e.kind()) + ": " + e.what());
