@@ -26,6 +26,7 @@
 // outcome, and every model.bin input, runs here under libFuzzer and the
 // sanitizers.
 // OTIOSE_FUZZ_XAPIAN_STRICT=1 turns the child off (to study Xapian's crashes).
+#include <otiose/env.h>
 #include <otiose/error.h>
 #include <otiose/search.h>
 
@@ -51,10 +52,10 @@
 #include <string_view>
 #include <vector>
 
-#include "detail/layout.h"
-#include "detail/text.h"
+#include "base/text.h"
 #include "fuzz_util.h"
-#include "model_format.h"
+#include "layout/layout.h"
+#include "similarity/model_format.h"
 
 namespace fs = std::filesystem;
 
@@ -359,7 +360,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string path = p.generation + "/" + name;
   write_bytes(path, bytes);
   const bool restamp_sums = (mode & 0x04) && name.rfind("xapian/", 0) == 0 && p.sums != 0;
-  if (restamp_sums) otiose::detail::write_table_sums(p.generation);
+  if (restamp_sums) otiose::detail::write_table_sums(p.generation, *otiose::Env::Default());
   int result = 0;
   // Unless re-stamped, xapian.sums must stop damage before Xapian reads it:
   // then a crash in Xapian is ours, and runs here.

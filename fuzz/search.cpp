@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "detail/text.h"
+#include "base/text.h"
 #include "fuzz_util.h"
 
 using otiose::fuzz::check;

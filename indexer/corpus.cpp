@@ -1,6 +1,7 @@
 // The corpus loader: directories of *.json, JSON Lines files and stdin.
-#include <otiose/error.h>
 #include <otiose/record.h>
+
+#include <otiose/error.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -9,7 +10,7 @@
 #include <istream>
 #include <unordered_map>
 
-#include "detail/text.h"
+#include "base/text.h"
 
 namespace otiose {
 namespace {

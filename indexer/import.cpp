@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "detail/text.h"
+#include "base/text.h"
 
 namespace otiose {
 namespace {
@@ -120,20 +120,6 @@ Quoted unquote(const std::string& s, std::string& out) {
     return Quoted::kUnterminated;
   }
   return Quoted::kNo;
-}
-
-std::string slugify(const std::string& title) {
-  std::string slug;
-  for (char c : title) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalnum(u)) {
-      slug += static_cast<char>(std::tolower(u));
-    } else if (!slug.empty() && slug.back() != '-') {
-      slug += '-';
-    }
-  }
-  while (!slug.empty() && slug.back() == '-') slug.pop_back();
-  return slug;
 }
 
 std::optional<std::int64_t> parse_amount(const std::string& s) {
@@ -322,7 +308,8 @@ class PageParser {
             "expected \"FILE RECORD: <NAME>\", got " + shown(lines_[0].text));
       return 0;
     }
-    rec.slug = slugify(std::string(detail::trim(lines_[0].text.substr(kFileRecord.size()))));
+    rec.slug =
+        detail::slugify(std::string(detail::trim(lines_[0].text.substr(kFileRecord.size()))));
     if (rec.slug.empty()) {
       error(lines_[0].number, "page", "FILE RECORD: names no specimen");
       return 0;
@@ -608,7 +595,7 @@ class PageParser {
       PublishedRelated p;
       p.match = match;
       p.title = body[k + 1].text;
-      p.slug = slugify(p.title);
+      p.slug = detail::slugify(p.title);
       k += 2;
       if (k < body.size() && body[k].text != "\xE2\x86\x92" && !system_match(body[k].text)) {
         p.tagline = body[k].text;

@@ -1,13 +1,14 @@
 // The catalogue linter: what the schema allows but a catalogue should not have.
-#include <otiose/error.h>
 #include <otiose/index.h>
+
+#include <otiose/error.h>
 
 #include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 
-#include "detail/text.h"
+#include "base/text.h"
 
 namespace otiose {
 namespace {

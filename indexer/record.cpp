@@ -11,7 +11,7 @@
 #include <string>
 #include <utility>
 
-#include "detail/text.h"
+#include "base/text.h"
 
 namespace otiose {
 namespace {

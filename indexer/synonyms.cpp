@@ -1,9 +1,10 @@
-#include <otiose/error.h>
 #include <otiose/index.h>
+
+#include <otiose/error.h>
 
 #include <sstream>
 
-#include "detail/text.h"
+#include "base/text.h"
 
 namespace otiose {
 

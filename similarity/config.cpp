@@ -1,6 +1,7 @@
-// tfidf.json and the specimen text it selects.
-#include <otiose/error.h>
+// tfidf.json, its one JSON form, and the specimen text it selects.
 #include <otiose/similarity.h>
+
+#include <otiose/error.h>
 
 #include <nlohmann/json.hpp>
 
@@ -8,7 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "detail/text.h"
+#include "base/text.h"
+#include "similarity/config_json.h"
 
 namespace otiose {
 namespace {
@@ -183,5 +185,43 @@ std::string specimen_text(const Record& record, const TfidfConfig& config) {
   }
   return out;
 }
+
+namespace detail {
+
+nlohmann::json config_json(const TfidfConfig& c) {
+  nlohmann::json j;
+  j["lowercase"] = c.lowercase;
+  j["token_pattern"] = c.token_pattern;
+  j["stop_words"] = c.stop_words;
+  j["sublinear_tf"] = c.sublinear_tf;
+  j["smooth_idf"] = c.smooth_idf;
+  j["norm"] = c.norm;
+  j["min_df"] = c.min_df;
+  j["min_df_is_count"] = c.min_df_is_count;
+  j["max_df"] = c.max_df;
+  j["max_df_is_count"] = c.max_df_is_count;
+  j["fields"] = c.fields;
+  j["top_k"] = c.top_k;
+  return j;
+}
+
+TfidfConfig config_from_json(const nlohmann::json& j) {
+  TfidfConfig c;
+  c.lowercase = j.at("lowercase").get<bool>();
+  c.token_pattern = j.at("token_pattern").get<std::string>();
+  c.stop_words = j.at("stop_words").get<std::vector<std::string>>();
+  c.sublinear_tf = j.at("sublinear_tf").get<bool>();
+  c.smooth_idf = j.at("smooth_idf").get<bool>();
+  c.norm = j.at("norm").get<std::string>();
+  c.min_df = j.at("min_df").get<double>();
+  c.min_df_is_count = j.at("min_df_is_count").get<bool>();
+  c.max_df = j.at("max_df").get<double>();
+  c.max_df_is_count = j.at("max_df_is_count").get<bool>();
+  c.fields = j.at("fields").get<std::vector<std::string>>();
+  c.top_k = j.at("top_k").get<std::size_t>();
+  return c;
+}
+
+}  // namespace detail
 
 }  // namespace otiose

@@ -1,11 +1,11 @@
 // The tokenizer: scikit-learn's default analyzer, byte for byte.
+#include <otiose/similarity.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "otiose/similarity.h"
 
 namespace otiose {
 namespace {

@@ -2,6 +2,7 @@
 // test is named after the bug it keeps fixed. (The crashing inputs themselves
 // are in fuzz/regressions/, replayed through the targets when OTIOSE_FUZZ is
 // on.)
+#include <otiose/env.h>
 #include <otiose/error.h>
 #include <otiose/index.h>
 #include <otiose/record.h>
@@ -17,8 +18,8 @@
 #include <filesystem>
 #include <functional>
 
-#include "detail/layout.h"
-#include "model_format.h"
+#include "layout/layout.h"
+#include "similarity/model_format.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -225,7 +226,7 @@ std::string edited_index(const TempDir& dir,
     edit(db);
     db.commit();
   }
-  otiose::detail::write_table_sums(generation);
+  otiose::detail::write_table_sums(generation, *otiose::Env::Default());
   return index;
 }
 
@@ -290,7 +291,7 @@ TEST_CASE(
   bytes[24351] = static_cast<char>(bytes[24351] ^ 0x5b);
   bytes[24353] = static_cast<char>(bytes[24353] ^ 0x22);
   otiose::test::write_file(postlist, bytes);
-  otiose::detail::write_table_sums(generation);
+  otiose::detail::write_table_sums(generation, *otiose::Env::Default());
 
   otiose::Searcher searcher(index);
   for (const char* query : {"manager", "title:engineer OR \"the team\" -meeting", "manag*"}) {

@@ -12,8 +12,8 @@
 #include <fstream>
 #include <memory>
 
-#include "model_format.h"
 #include "process.h"
+#include "similarity/model_format.h"
 #include "test_util.h"
 
 using otiose::SimilarityModel;

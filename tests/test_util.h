@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-#include "detail/text.h"
+#include "base/text.h"
 
 namespace otiose::test {
 

@@ -1,7 +1,7 @@
 // index.h: building the index every search, related list and frontend reads.
 //
 // An index is a directory holding generations of a Xapian database and the
-// similarity model built with it (see indexer/detail/layout.h). Writing is
+// similarity model built with it (layout/layout.h in the source tree). Writing is
 // incremental by default, atomic (readers see the old generation or the new
 // one), crash-safe (kill -9 at any point leaves the previous generation
 // answering), and exclusive (a second writer is refused).
@@ -19,6 +19,8 @@
 #include <vector>
 
 namespace otiose {
+
+class Env;
 
 // Where every tool finds the index: `flag` when not empty, else
 // $OTIOSE_INDEX, else ${XDG_DATA_HOME:-$HOME/.local/share}/otiose/index.
@@ -43,6 +45,9 @@ struct IndexOptions {
   // items done and the total. Called from the calling thread or a worker,
   // never two at once.
   std::function<void(std::string_view stage, std::size_t done, std::size_t total)> progress;
+  // Every durable write, flush, rename and link of the run goes through it;
+  // nullptr is Env::Default(). Not owned.
+  Env* env = nullptr;
 };
 
 struct IndexReport {

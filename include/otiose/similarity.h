@@ -22,6 +22,8 @@
 
 namespace otiose {
 
+class Env;
+
 // TfidfVectorizer's parameters, plus the record fields that make a
 // specimen's text. See similarity/README.md for the chosen values.
 struct TfidfConfig {
@@ -78,14 +80,16 @@ struct ModelBuildStats {
   std::size_t dense_terms = 0;      // terms handled by the dense product
 };
 
-// Builds the model over `records` (their order is kept; give them sorted by
-// slug) and writes it to `path` whole or not at all (a temporary file beside
-// it, flushed and renamed). `threads` 0 uses every core. `progress`, if set,
-// is called with (specimens done, total) during the all-pairs step.
-// Throws Error(kIo) when the file cannot be written.
-OTIOSE_EXPORT ModelBuildStats build_model(
-    const std::vector<const Record*>& records, const TfidfConfig& config, const std::string& path,
-    unsigned threads = 0, const std::function<void(std::size_t, std::size_t)>& progress = {});
+// Builds the model over `records` (the model orders them by slug) and
+// writes it to `path` whole or not at all (a temporary file beside it,
+// flushed and renamed, through `env`; nullptr is Env::Default()). `threads`
+// 0 uses every core. `progress`, if set, is called with (specimens done,
+// total) during the all-pairs step. Throws Error(kIo) when the file cannot
+// be written.
+OTIOSE_EXPORT ModelBuildStats
+build_model(const std::vector<const Record*>& records, const TfidfConfig& config,
+            const std::string& path, unsigned threads = 0,
+            const std::function<void(std::size_t, std::size_t)>& progress = {}, Env* env = nullptr);
 
 // A model file opened read-only (memory-mapped). Opening checks the magic,
 // version, size, checksum and structure; any damage throws Error(kModel)
@@ -94,7 +98,8 @@ class OTIOSE_EXPORT SimilarityModel {
  public:
   static constexpr std::uint32_t kFormatVersion = 2;
 
-  explicit SimilarityModel(const std::string& path);
+  // Maps `path` through `env` (nullptr: Env::Default()).
+  explicit SimilarityModel(const std::string& path, Env* env = nullptr);
   ~SimilarityModel();
   SimilarityModel(SimilarityModel&&) noexcept;
   SimilarityModel& operator=(SimilarityModel&&) noexcept;

@@ -1,6 +1,7 @@
-// The index directory and document layout, shared by the writer and the
-// searcher (private). Changing a prefix, slot or file name changes the index
-// format: bump kIndexFormat.
+// layout/: the on-disk contract between the index writer (indexer/) and the
+// searcher (query/), private to the library: the directory of generations,
+// the document terms and values, the stemmer. Changing a prefix, slot, file
+// name or the stemmer changes the index format: bump kIndexFormat.
 //
 //   DIR/LOCK                 flock()ed by the one writer; holds its PID
 //   DIR/current -> gen-N     symlink, swapped by rename(): readers see the
@@ -11,13 +12,17 @@
 //                            Xapian's tables carry no checksums, and a
 //                            damaged one can crash it
 //   DIR/gen-N.tmp-PID/       a generation being written (removed if left over)
-#ifndef OTIOSE_DETAIL_LAYOUT_H_
-#define OTIOSE_DETAIL_LAYOUT_H_
+#ifndef OTIOSE_LAYOUT_LAYOUT_H_
+#define OTIOSE_LAYOUT_LAYOUT_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace otiose {
+class Env;
+}
 
 namespace otiose::detail {
 
@@ -44,6 +49,10 @@ inline constexpr char kWeaponPrefix[] = "XW";   // weapon:
 // Within-document frequency increments: the title and aliases weigh more.
 inline constexpr unsigned kTitleWeight = 5;
 inline constexpr unsigned kAliasWeight = 3;
+
+// Xapian's stemmer for every text field, at index and query time (with
+// STEM_SOME in both).
+inline constexpr char kStemLanguage[] = "english";
 
 // Value slots (sortable_serialise'd numbers, strings as is).
 enum Slot : unsigned {
@@ -83,8 +92,9 @@ struct TableStamp {
 };
 
 // Records each file of GEN/xapian (size, mtime, checksum) in GEN/xapian.sums
-// and flushes it. Throws Error(kIo) naming the file it cannot read or write.
-void write_table_sums(const std::string& generation);
+// and flushes it through `env`. Throws Error(kIo) naming the file it cannot
+// read or write.
+void write_table_sums(const std::string& generation, Env& env);
 
 // Checks GEN/xapian against GEN/xapian.sums before Xapian reads it: the sizes,
 // and the checksum of any file whose mtime moved (a generation is never
@@ -99,4 +109,4 @@ bool tables_changed(const std::vector<TableStamp>& stamps);
 
 }  // namespace otiose::detail
 
-#endif  // OTIOSE_DETAIL_LAYOUT_H_
+#endif  // OTIOSE_LAYOUT_LAYOUT_H_

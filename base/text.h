@@ -1,6 +1,6 @@
-// Small text helpers shared by the library's sources (private).
-#ifndef OTIOSE_DETAIL_TEXT_H_
-#define OTIOSE_DETAIL_TEXT_H_
+// base/: small text helpers shared by every layer of the library (private).
+#ifndef OTIOSE_BASE_TEXT_H_
+#define OTIOSE_BASE_TEXT_H_
 
 #include <cstddef>
 #include <string>
@@ -24,11 +24,20 @@ std::string_view trim(std::string_view s) noexcept;
 // 1-based line and column of byte `offset` in `text` (column counts bytes).
 std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) noexcept;
 
-// Reads a whole file; throws Error(kIo) naming the path.
+// Reads a whole file through Env::Default(); throws Error(kIo) naming the
+// path.
 std::string read_file(const std::string& path);
 
 // ASCII lower case.
 std::string ascii_lower(std::string_view s);
+
+// A slug from a name: ASCII letters and digits lower-cased, every other run
+// of characters one '-', none at the ends ("Sr. Manager, RMO" ->
+// "sr-manager-rmo").
+std::string slugify(std::string_view name);
+
+// Levenshtein distance in bytes (insert, delete, substitute: 1 each).
+std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The deepest nesting of arrays and objects in JSON `text`, found without
 // parsing it (brackets inside strings do not count). nlohmann's dump, copy
@@ -37,4 +46,4 @@ std::size_t json_nesting(std::string_view text) noexcept;
 
 }  // namespace otiose::detail
 
-#endif  // OTIOSE_DETAIL_TEXT_H_
+#endif  // OTIOSE_BASE_TEXT_H_

@@ -1,5 +1,6 @@
-#include "detail/layout.h"
+#include "layout/layout.h"
 
+#include <otiose/env.h>
 #include <otiose/error.h>
 
 #include <nlohmann/json.hpp>
@@ -13,8 +14,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "detail/text.h"
-#include "model_format.h"
+#include "base/checksum.h"
+#include "base/text.h"
 
 namespace otiose::detail {
 
@@ -84,7 +85,7 @@ std::string file_sum(const std::string& path, ErrorKind kind) {
 
 }  // namespace
 
-void write_table_sums(const std::string& generation) {
+void write_table_sums(const std::string& generation, Env& env) {
   std::string db = generation + "/" + kXapianDir, path = generation + "/" + kSumsFile;
   nlohmann::json files = nlohmann::json::array();
   std::error_code ec;
@@ -100,17 +101,7 @@ void write_table_sums(const std::string& generation) {
                      {"sum", file_sum(entry.path().string(), ErrorKind::kIo)}});
   }
   if (ec) throw Error(ErrorKind::kIo, db + ": cannot read: " + ec.message());
-  std::string text = nlohmann::json{{"files", files}}.dump() + "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(ErrorKind::kIo, path + ": cannot create: " + std::strerror(errno));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  int e = errno;
-  if (::close(fd) != 0 && ok) {
-    ok = false;
-    e = errno;
-  }
-  if (!ok) throw Error(ErrorKind::kIo, path + ": cannot write: " + std::strerror(e));
+  env.write_file(path, nlohmann::json{{"files", files}}.dump() + "\n");
 }
 
 std::vector<TableStamp> verify_table_sums(const std::string& generation) {

@@ -8,7 +8,7 @@
 
 #include <iostream>
 
-#include "cli.h"
+#include "tools/cli.h"
 
 namespace {
 

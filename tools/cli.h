@@ -1,14 +1,18 @@
 // What every otiose-* tool shares: exit codes, colour, error reporting.
-// Tools only; the library never prints.
-#ifndef OTIOSE_QUERY_CLI_H_
-#define OTIOSE_QUERY_CLI_H_
+// Tools only (tools/); the library never prints.
+#ifndef OTIOSE_TOOLS_CLI_H_
+#define OTIOSE_TOOLS_CLI_H_
 
 #include <otiose/error.h>
+
+#include <CLI/CLI.hpp>
 
 #include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 
 namespace otiose::cli {
@@ -110,4 +114,4 @@ inline int guarded(const char* tool, const std::function<int()>& body) {
 
 }  // namespace otiose::cli
 
-#endif  // OTIOSE_QUERY_CLI_H_
+#endif  // OTIOSE_TOOLS_CLI_H_

@@ -1,4 +1,5 @@
 // otiose-related: the RELATED SPECIMENS section, for a specimen or a pasted text.
+#include <otiose/env.h>
 #include <otiose/error.h>
 #include <otiose/index.h>
 #include <otiose/search.h>
@@ -10,8 +11,7 @@
 #include <iostream>
 #include <iterator>
 
-#include "cli.h"
-#include "detail/text.h"
+#include "tools/cli.h"
 
 namespace {
 
@@ -66,7 +66,7 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
     bool by_text = specimen.empty();
     if (file_opt->count() > 0)
       text = file == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
-                         : otiose::detail::read_file(file);
+                         : otiose::Env::Default()->read_file(file);
     otiose::Searcher searcher(otiose::resolve_index_path(index_flag));
     std::string slug, title;
     std::vector<otiose::RelatedSpecimen> related;

@@ -1,6 +1,6 @@
 // A progress line for long runs, on a terminal only (tools only).
-#ifndef OTIOSE_QUERY_PROGRESS_H_
-#define OTIOSE_QUERY_PROGRESS_H_
+#ifndef OTIOSE_TOOLS_PROGRESS_H_
+#define OTIOSE_TOOLS_PROGRESS_H_
 
 #include <unistd.h>
 #include <chrono>
@@ -60,4 +60,4 @@ class Progress {
 
 }  // namespace otiose::cli
 
-#endif  // OTIOSE_QUERY_PROGRESS_H_
+#endif  // OTIOSE_TOOLS_PROGRESS_H_

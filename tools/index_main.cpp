@@ -15,8 +15,8 @@
 #include <iostream>
 #include <optional>
 
-#include "cli.h"
-#include "progress.h"
+#include "tools/cli.h"
+#include "tools/progress.h"
 
 namespace {
 

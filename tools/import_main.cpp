@@ -1,4 +1,5 @@
 // otiose-import: page dumps to specimen records.
+#include <otiose/env.h>
 #include <otiose/error.h>
 #include <otiose/record.h>
 
@@ -10,35 +11,11 @@
 #include <fstream>
 #include <iostream>
 
-#include "cli.h"
-#include "detail/text.h"
+#include "tools/cli.h"
 
 namespace {
 
 constexpr const char* kTool = "otiose-import";
-
-// Writes `text` to `path` whole or not at all: a temporary file beside it,
-// flushed, then renamed over it.
-void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp-" + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw otiose::Error(otiose::ErrorKind::kIo, path.string() + ": cannot write");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw otiose::Error(otiose::ErrorKind::kIo, path.string() + ": cannot write: " + ec.message());
-  }
-}
 
 }  // namespace
 
@@ -75,7 +52,7 @@ still are); 2 usage; 5 a file could not be read or written.)");
       if (page == "-") {
         text.assign(std::istreambuf_iterator<char>(std::cin), {});
       } else {
-        text = otiose::detail::read_file(page);
+        text = otiose::Env::Default()->read_file(page);
       }
       otiose::ParsedRecord parsed = otiose::import_page(text, page);
       if (parsed.record && !tagline.empty()) {
@@ -91,7 +68,8 @@ still are); 2 usage; 5 a file could not be read or written.)");
       if (!out_dir.empty()) {
         std::filesystem::create_directories(out_dir);
         auto path = std::filesystem::path(out_dir) / (parsed.record->slug + ".json");
-        write_atomically(path, otiose::to_json(*parsed.record, 2) + "\n");
+        otiose::write_file_atomically(*otiose::Env::Default(), path.string(),
+                                      otiose::to_json(*parsed.record, 2) + "\n");
         std::cerr << kTool << ": wrote " << path.string() << '\n';
       } else if (pages.size() == 1) {
         std::cout << otiose::to_json(*parsed.record, 2) << '\n';

@@ -1,0 +1,182 @@
+// The POSIX Env: the one place the library writes, flushes, renames, links
+// and maps files.
+#include <otiose/env.h>
+
+#include <otiose/error.h>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+
+namespace otiose {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const char* what, int error) {
+  throw Error(ErrorKind::kIo, path + ": " + what + ": " + std::strerror(error));
+}
+
+// Closes a descriptor on every path out of a scope.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now; returns close(2)'s errno, or 0.
+  int close() {
+    int rc = ::close(fd_);
+    fd_ = -1;
+    return rc == 0 ? 0 : errno;
+  }
+
+ private:
+  int fd_;
+};
+
+// write(2) until done; returns errno, or 0.
+int write_all(int fd, const char* p, std::size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
+class PosixMappedFile final : public MappedFile {
+ public:
+  PosixMappedFile(void* map, std::size_t size) : map_(map), size_(size) {}
+  ~PosixMappedFile() override {
+    if (map_ != nullptr) ::munmap(map_, size_);
+  }
+  const unsigned char* data() const override { return static_cast<const unsigned char*>(map_); }
+  std::size_t size() const override { return size_; }
+
+ private:
+  void* map_;
+  std::size_t size_;
+};
+
+std::string parent_of(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+MappedFile::~MappedFile() = default;
+Env::~Env() = default;
+
+Env* Env::Default() {
+  static Env* env = new Env;  // never destroyed: usable from static destructors
+  return env;
+}
+
+std::string Env::read_file(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) fail(path, "cannot open", errno);
+  std::string out;
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(path, errno == EISDIR ? "cannot read (a directory)" : "cannot read", errno);
+    if (n == 0) break;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+void Env::write_file(const std::string& path, std::string_view data) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (fd.get() < 0) fail(path, "cannot create", errno);
+  int e = write_all(fd.get(), data.data(), data.size());
+  const char* what = "cannot write";
+  if (e == 0 && ::fsync(fd.get()) != 0) {
+    e = errno;
+    what = "cannot flush";
+  }
+  if (int c = fd.close(); e == 0 && c != 0) {
+    e = c;
+    what = "cannot close";
+  }
+  if (e != 0) {
+    ::unlink(path.c_str());
+    fail(path, what, e);
+  }
+}
+
+void Env::copy_file(const std::string& from, const std::string& to) {
+  Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) fail(from, "cannot read", errno);
+  Fd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (out.get() < 0) fail(to, "cannot create", errno);
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(in.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(from, "cannot read", errno);
+    if (n == 0) break;
+    if (int e = write_all(out.get(), buffer, static_cast<std::size_t>(n)))
+      fail(to, "cannot write", e);
+  }
+  if (int e = out.close()) fail(to, "cannot close", e);
+}
+
+void Env::sync(const std::string& path) {
+  struct stat st {};
+  bool directory = ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  Fd fd(::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC));
+  if (fd.get() < 0) fail(path, "cannot open to flush", errno);
+  if (::fsync(fd.get()) != 0) fail(path, "cannot flush", errno);
+}
+
+void Env::rename(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) fail(to, "cannot rename into place", errno);
+}
+
+void Env::symlink(const std::string& target, const std::string& link) {
+  if (::symlink(target.c_str(), link.c_str()) != 0) fail(link, "cannot create", errno);
+}
+
+std::unique_ptr<MappedFile> Env::map_file(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return nullptr;
+    fail(path, "cannot open", errno);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) fail(path, "cannot stat", errno);
+  auto size = static_cast<std::size_t>(st.st_size);
+  if (size == 0) return std::make_unique<PosixMappedFile>(nullptr, 0);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  if (map == MAP_FAILED) fail(path, "cannot map", errno);
+  return std::make_unique<PosixMappedFile>(map, size);
+}
+
+void write_file_atomically(Env& env, const std::string& path, std::string_view data) {
+  std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  try {
+    env.write_file(tmp, data);
+    env.rename(tmp, path);
+  } catch (const Error& e) {
+    ::unlink(tmp.c_str());
+    // Name the file the caller asked for, not the temporary one.
+    std::string message = e.what();
+    if (message.rfind(tmp, 0) == 0) message = path + message.substr(tmp.size());
+    throw Error(e.kind(), message);
+  }
+  env.sync(parent_of(path));
+}
+
+}  // namespace otiose

@@ -1,0 +1,168 @@
+// indexer/: the Xapian documents a record becomes (see layout/layout.h for
+// the terms and values), and the spelling dictionary's changes.
+#include "indexer/documents.h"
+
+#include <otiose/similarity.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/text.h"
+#include "layout/layout.h"
+
+namespace otiose::detail {
+namespace {
+
+// Every text field of a record, for the spelling dictionary.
+TfidfConfig all_text_fields() {
+  TfidfConfig c;
+  c.fields = {"title",
+              "tagline",
+              "aliases[]",
+              "habitat[]",
+              "org_chart.summary",
+              "salary.note",
+              "salary.quote",
+              "flight_risk.diagnosis",
+              "metrics[].name",
+              "metrics[].description",
+              "weaponry[].name",
+              "weaponry[].description",
+              "survival[].advice",
+              "jd_autopsy[].illusion",
+              "jd_autopsy[].translation",
+              "day_log[].title",
+              "day_log[].description",
+              "burn_ward[].text"};
+  return c;
+}
+
+void set_numbers(Xapian::Document& doc, const Record& r) {
+  if (r.flight_risk && r.flight_risk->percent)
+    doc.add_value(kSlotFlightRisk, Xapian::sortable_serialise(*r.flight_risk->percent));
+  if (r.salary) {
+    if (r.salary->average)
+      doc.add_value(kSlotSalaryAverage,
+                    Xapian::sortable_serialise(static_cast<double>(*r.salary->average)));
+    if (r.salary->low)
+      doc.add_value(kSlotSalaryLow,
+                    Xapian::sortable_serialise(static_cast<double>(*r.salary->low)));
+    if (r.salary->high)
+      doc.add_value(kSlotSalaryHigh,
+                    Xapian::sortable_serialise(static_cast<double>(*r.salary->high)));
+  }
+}
+
+}  // namespace
+
+void SpellingDelta::add(const Record& record, int sign) {
+  static const TfidfConfig kAll = all_text_fields();
+  Xapian::Document scratch;
+  tg_.set_document(scratch);
+  tg_.index_text_without_positions(specimen_text(record, kAll));
+  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
+    const std::string& word = *t;
+    if (word.size() < 3 || word.size() > 40) continue;
+    delta_[word] += sign * static_cast<long long>(t.get_wdf());
+  }
+}
+
+void SpellingDelta::apply(Xapian::WritableDatabase& db) const {
+  for (const auto& [word, n] : delta_) {
+    if (n > 0) db.add_spelling(word, static_cast<Xapian::termcount>(n));
+    if (n < 0) db.remove_spelling(word, static_cast<Xapian::termcount>(-n));
+  }
+}
+
+DocumentMaker::DocumentMaker() {
+  tg_.set_stemmer(Xapian::Stem(kStemLanguage));
+  tg_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+}
+
+Xapian::Document DocumentMaker::role(const Record& r, const std::string& json,
+                                     const std::string& hash) {
+  Xapian::Document doc;
+  tg_.set_document(doc);
+  auto field = [&](const std::string& text, const char* prefix, unsigned weight) {
+    if (prefix[0] != '\0') tg_.index_text(text, weight, prefix);
+    tg_.index_text(text, weight);
+    tg_.increase_termpos();
+  };
+  field(r.title, kTitlePrefix, kTitleWeight);
+  if (r.aliases)
+    for (const auto& a : *r.aliases) field(a, kAliasPrefix, kAliasWeight);
+  field(r.tagline, "", 1);
+  if (r.habitat)
+    for (const auto& h : *r.habitat) field(h, kHabitatPrefix, 1);
+  if (r.metrics)
+    for (const auto& m : *r.metrics) field(m.name + "\n" + m.description, kMetricPrefix, 1);
+  if (r.weaponry)
+    for (const auto& w : *r.weaponry) field(w.name + "\n" + w.description, kWeaponPrefix, 1);
+  static const TfidfConfig kRest = [] {
+    TfidfConfig c;
+    c.fields = {"org_chart.summary",        "salary.note",       "salary.quote",
+                "flight_risk.diagnosis",    "survival[].advice", "jd_autopsy[].illusion",
+                "jd_autopsy[].translation", "day_log[].title",   "day_log[].description",
+                "burn_ward[].text"};
+    return c;
+  }();
+  field(specimen_text(r, kRest), "", 1);
+  doc.add_boolean_term(std::string(kIdPrefix) + r.slug);
+  doc.add_boolean_term(std::string(kTypePrefix) + "role");
+  doc.add_boolean_term(std::string(kRolePrefix) + r.slug);
+  set_numbers(doc, r);
+  doc.add_value(kSlotContentHash, hash);
+  doc.add_value(kSlotSlug, r.slug);
+  nlohmann::json data;
+  data["type"] = "role";
+  data["record"] = nlohmann::json::parse(json);
+  // The text a hit's snippet is cut from, ready for the searcher.
+  static const TfidfConfig kSnippetFields = [] {
+    TfidfConfig c;
+    c.fields = {"tagline",
+                "aliases[]",
+                "habitat[]",
+                "metrics[].name",
+                "metrics[].description",
+                "weaponry[].name",
+                "weaponry[].description",
+                "jd_autopsy[].illusion",
+                "jd_autopsy[].translation",
+                "day_log[].title",
+                "day_log[].description",
+                "burn_ward[].text",
+                "salary.quote",
+                "flight_risk.diagnosis",
+                "survival[].advice"};
+    return c;
+  }();
+  doc.add_value(kSlotTitle, r.title);
+  doc.add_value(kSlotTagline, r.tagline);
+  doc.add_value(kSlotBody, specimen_text(r, kSnippetFields));
+  doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return doc;
+}
+
+Xapian::Document DocumentMaker::quote(const Record& r, const Quote& q) {
+  Xapian::Document doc;
+  tg_.set_document(doc);
+  tg_.index_text(q.text);
+  doc.add_boolean_term(std::string(kIdPrefix) + q.id);
+  doc.add_boolean_term(std::string(kTypePrefix) + "quote");
+  doc.add_boolean_term(std::string(kKindPrefix) + q.kind);
+  doc.add_boolean_term(std::string(kRolePrefix) + r.slug);
+  if (q.source) doc.add_boolean_term(std::string(kSourcePrefix) + ascii_lower(*q.source));
+  set_numbers(doc, r);
+  nlohmann::json data;
+  data["type"] = "quote";
+  data["id"] = q.id;
+  data["kind"] = q.kind;
+  data["slug"] = r.slug;
+  data["title"] = r.title;
+  data["tagline"] = r.tagline;
+  data["text"] = q.text;
+  data["source"] = q.source ? nlohmann::json(*q.source) : nlohmann::json(nullptr);
+  doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return doc;
+}
+
+}  // namespace otiose::detail

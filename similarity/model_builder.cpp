@@ -1,0 +1,333 @@
+// build_model: vectorize the catalogue, find every specimen's nearest
+// neighbours, write the model file. Each step is a function below, in the
+// order build_model runs them.
+#include <otiose/similarity.h>
+
+#include <otiose/env.h>
+#include <otiose/error.h>
+
+#include <Eigen/Dense>
+#include <Eigen/SparseCore>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "similarity/config_json.h"
+#include "similarity/model_file.h"
+#include "similarity/scoring.h"
+
+namespace otiose {
+namespace {
+
+using detail::Scored;
+using RowMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, std::int64_t>;
+using ColMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, std::int64_t>;
+using Dense = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Clock = std::chrono::steady_clock;
+using TermCounts = std::vector<std::pair<std::string, std::uint32_t>>;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Runs `work` on `threads` threads, this one included, and waits.
+template <typename F>
+void run_on(unsigned threads, F work) {
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
+// Step 1: term counts per specimen, in parallel.
+std::vector<TermCounts> count_documents(const std::vector<const Record*>& records,
+                                        const TfidfConfig& config, unsigned threads) {
+  std::unordered_set<std::string> stop_words(config.stop_words.begin(), config.stop_words.end());
+  std::vector<TermCounts> doc_counts(records.size());
+  std::atomic<std::size_t> next{0};
+  run_on(threads, [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < records.size();) {
+      auto counts = detail::count_terms(specimen_text(*records[i], config), config, stop_words);
+      doc_counts[i].assign(counts.begin(), counts.end());
+    }
+  });
+  return doc_counts;
+}
+
+struct Vocabulary {
+  std::vector<std::string> terms;  // sorted
+  std::unordered_map<std::string, std::uint32_t> index;
+  std::vector<double> idf;
+};
+
+// Step 2: document frequencies, min_df / max_df, sorted terms and their IDF.
+Vocabulary build_vocabulary(const std::vector<TermCounts>& doc_counts, const TfidfConfig& config) {
+  std::unordered_map<std::string, std::uint32_t> df;
+  for (const auto& doc : doc_counts)
+    for (const auto& [term, count] : doc) ++df[term];
+  double dn = static_cast<double>(doc_counts.size());
+  double max_count = config.max_df_is_count ? config.max_df : config.max_df * dn;
+  double min_count = config.min_df_is_count ? config.min_df : config.min_df * dn;
+  if (max_count < min_count)
+    throw Error(ErrorKind::kUsage,
+                "tfidf config: max_df corresponds to fewer documents than min_df");
+  Vocabulary v;
+  for (const auto& [term, d] : df)
+    if (static_cast<double>(d) <= max_count && static_cast<double>(d) >= min_count)
+      v.terms.push_back(term);
+  std::sort(v.terms.begin(), v.terms.end());
+  v.index.reserve(v.terms.size());
+  v.idf.resize(v.terms.size());
+  for (std::size_t t = 0; t < v.terms.size(); ++t) {
+    v.index.emplace(v.terms[t], static_cast<std::uint32_t>(t));
+    double d = df[v.terms[t]];
+    v.idf[t] = config.smooth_idf ? std::log((dn + 1.0) / (d + 1.0)) + 1.0 : std::log(dn / d) + 1.0;
+  }
+  return v;
+}
+
+// Step 3: the l2-normalised TF-IDF matrix, rows = specimens. Frees the
+// counts as it goes.
+RowMatrix tfidf_rows(std::vector<TermCounts>& doc_counts, const Vocabulary& v,
+                     const TfidfConfig& config) {
+  const std::size_t n = doc_counts.size();
+  RowMatrix rows(static_cast<std::int64_t>(n), static_cast<std::int64_t>(v.terms.size()));
+  std::vector<std::int64_t> sizes(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::int64_t k = 0;
+    for (const auto& [term, count] : doc_counts[i])
+      k += static_cast<std::int64_t>(v.index.count(term));
+    sizes[i] = k;
+  }
+  rows.reserve(sizes);
+  detail::SparseVector row;
+  for (std::size_t i = 0; i < n; ++i) {
+    row.clear();
+    for (const auto& [term, count] : doc_counts[i]) {
+      auto it = v.index.find(term);
+      if (it != v.index.end())
+        row.emplace_back(it->second,
+                         detail::tf_weight(count, config.sublinear_tf) * v.idf[it->second]);
+    }
+    TermCounts().swap(doc_counts[i]);
+    std::sort(row.begin(), row.end());
+    double norm = 0;
+    for (const auto& [t, w] : row) norm += w * w;
+    norm = std::sqrt(norm);
+    for (const auto& [t, w] : row)
+      rows.insert(static_cast<std::int64_t>(i), t) = norm > 0 ? w / norm : 0.0;
+  }
+  rows.makeCompressed();
+  return rows;
+}
+
+// The terms in a large share of the specimens, which the all-pairs step
+// handles with a dense product: the inverted lists' cost grows with the sum
+// of df^2.
+struct DenseTerms {
+  std::vector<std::int32_t> slot;  // per term: its dense column, or -1
+  Dense matrix;                    // specimens x dense terms
+  ColMatrix lists;                 // the inverted lists of the other terms
+};
+
+DenseTerms split_dense_terms(const RowMatrix& rows, const ColMatrix& cols) {
+  constexpr std::size_t kDenseMinSpecimens = 2000;  // below this the lists win outright
+  constexpr double kDenseShare = 0.15;              // df / n from which a term goes dense
+  constexpr std::size_t kMaxDenseTerms = 512;
+  const auto n = static_cast<std::size_t>(rows.rows());
+  const auto n_terms = static_cast<std::size_t>(cols.cols());
+  DenseTerms d;
+  d.slot.assign(n_terms, -1);
+  auto df_of = [&](std::size_t t) { return cols.outerIndexPtr()[t + 1] - cols.outerIndexPtr()[t]; };
+  std::vector<std::uint32_t> dense;
+  if (n >= kDenseMinSpecimens)
+    for (std::size_t t = 0; t < n_terms; ++t)
+      if (static_cast<double>(df_of(t)) >= kDenseShare * static_cast<double>(n))
+        dense.push_back(static_cast<std::uint32_t>(t));
+  std::sort(dense.begin(), dense.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return df_of(a) > df_of(b); });
+  if (dense.size() > kMaxDenseTerms) dense.resize(kMaxDenseTerms);
+  for (std::size_t s = 0; s < dense.size(); ++s) d.slot[dense[s]] = static_cast<std::int32_t>(s);
+  const auto h = static_cast<Eigen::Index>(dense.size());
+  d.matrix = Dense::Zero(h > 0 ? static_cast<Eigen::Index>(n) : 0, h);
+  d.lists = cols;
+  if (h > 0) {
+    for (std::size_t i = 0; i < n; ++i)
+      for (RowMatrix::InnerIterator it(rows, static_cast<std::int64_t>(i)); it; ++it)
+        if (auto s = d.slot[static_cast<std::size_t>(it.col())]; s >= 0)
+          d.matrix(static_cast<Eigen::Index>(i), s) = it.value();
+    d.lists.prune([&](const std::int64_t&, const std::int64_t& col, const double&) {
+      return d.slot[static_cast<std::size_t>(col)] < 0;
+    });
+  }
+  return d;
+}
+
+struct Neighbours {
+  std::vector<std::uint32_t> index;  // n x k, kNoNeighbour pads a short list
+  std::vector<double> cosine;        // n x k
+};
+
+// The k best of a full row of scores (the dense product plus the lists),
+// never `self`.
+void best_of_row(const double* row, std::size_t n, std::size_t self, std::size_t k,
+                 std::vector<Scored>& scored) {
+  scored.clear();
+  double floor = 0.0;  // the k-th best so far, once there are k
+  for (std::size_t j = 0; j < n; ++j) {
+    if (row[j] <= floor || j == self) continue;
+    scored.push_back({static_cast<std::uint32_t>(j), row[j]});
+    if (scored.size() >= 4 * k + 64) {
+      // A later specimen that only ties the k-th best loses on position, so
+      // the k-th score is a strict floor.
+      detail::keep_best(scored, k);
+      floor = scored.size() == k ? scored.back().score : 0.0;
+    }
+  }
+}
+
+// Step 4: all-pairs top-k, in blocks of rows shared out to the threads;
+// never an n x n matrix. A block's dense part is one GEMM against every
+// specimen; the sparse terms go through the inverted lists into the same
+// per-row accumulator.
+Neighbours all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, unsigned threads,
+                     const std::function<void(std::size_t, std::size_t)>& progress,
+                     ModelBuildStats& stats) {
+  constexpr std::size_t kBlock = 64;
+  const auto n = static_cast<std::size_t>(rows.rows());
+  const bool has_dense = d.matrix.cols() > 0;
+  Neighbours out{std::vector<std::uint32_t>(n * k, detail::kNoNeighbour),
+                 std::vector<double>(n * k, 0.0)};
+  const auto* ptr = d.lists.outerIndexPtr();
+  const auto* idx = d.lists.innerIndexPtr();
+  const double* val = d.lists.valuePtr();
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::mutex progress_mutex;
+  run_on(threads, [&] {
+    std::vector<double> acc(n, 0.0);
+    std::vector<std::uint32_t> touched;
+    std::vector<Scored> scored;
+    detail::SparseVector query;
+    Dense block;
+    for (std::size_t begin; (begin = next.fetch_add(kBlock)) < n;) {
+      std::size_t end = std::min(n, begin + kBlock);
+      if (has_dense)
+        block.noalias() = d.matrix.middleRows(static_cast<Eigen::Index>(begin),
+                                              static_cast<Eigen::Index>(end - begin)) *
+                          d.matrix.transpose();
+      for (std::size_t i = begin; i < end; ++i) {
+        query.clear();
+        for (RowMatrix::InnerIterator it(rows, static_cast<std::int64_t>(i)); it; ++it)
+          if (d.slot[static_cast<std::size_t>(it.col())] < 0)
+            query.emplace_back(static_cast<std::uint32_t>(it.col()), it.value());
+        if (!has_dense) {
+          detail::accumulate(query, ptr, idx, val, static_cast<std::uint32_t>(i), acc, touched,
+                             scored, n);
+        } else {
+          double* row = block.row(static_cast<Eigen::Index>(i - begin)).data();
+          for (const auto& [term, weight] : query)
+            for (auto p = ptr[term]; p < ptr[term + 1]; ++p) row[idx[p]] += weight * val[p];
+          best_of_row(row, n, i, k, scored);
+        }
+        detail::keep_best(scored, k);
+        for (std::size_t r = 0; r < scored.size(); ++r) {
+          out.index[i * k + r] = scored[r].index;
+          out.cosine[i * k + r] = scored[r].score;
+        }
+      }
+      std::size_t now = done.fetch_add(end - begin) + (end - begin);
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        progress(now, n);
+      }
+    }
+  });
+  stats.all_pairs_bytes =
+      threads * n *
+          (sizeof(double) * (has_dense ? kBlock : 1) + sizeof(std::uint32_t) + sizeof(Scored)) +
+      static_cast<std::size_t>(d.matrix.size()) * sizeof(double) +
+      n * k * (sizeof(std::uint32_t) + sizeof(double));
+  stats.dense_terms = static_cast<std::size_t>(d.matrix.cols());
+  return out;
+}
+
+std::vector<std::uint32_t> as_u32(const std::int64_t* p, std::size_t count) {
+  std::vector<std::uint32_t> out(count);
+  for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<std::uint32_t>(p[i]);
+  return out;
+}
+
+std::vector<std::uint64_t> as_u64(const std::int64_t* p, std::size_t count) {
+  return std::vector<std::uint64_t>(p, p + count);
+}
+
+// Step 5: the file, in the order of model_format.h's sections.
+void write_model_file(Env& env, const std::string& path, const TfidfConfig& config,
+                      const std::vector<const Record*>& records, const Vocabulary& v,
+                      const RowMatrix& rows, const ColMatrix& cols, const Neighbours& top) {
+  const std::size_t n = records.size();
+  const auto nnz = static_cast<std::size_t>(rows.nonZeros());
+  detail::ModelFileWriter w;
+  std::string config_text = detail::config_json(config).dump();
+  w.add(detail::kConfig, config_text.data(), config_text.size());
+  std::vector<std::string> slugs;
+  for (const Record* r : records) slugs.push_back(r->slug);
+  w.add(detail::kSlugs, detail::string_table(slugs));
+  w.add(detail::kTerms, detail::string_table(v.terms));
+  w.add(detail::kIdf, v.idf);
+  w.add(detail::kRowPtr, as_u64(rows.outerIndexPtr(), n + 1));
+  w.add(detail::kRowIdx, as_u32(rows.innerIndexPtr(), nnz));
+  w.add(detail::kRowVal, rows.valuePtr(), nnz * sizeof(double));
+  w.add(detail::kColPtr, as_u64(cols.outerIndexPtr(), v.terms.size() + 1));
+  w.add(detail::kColIdx, as_u32(cols.innerIndexPtr(), nnz));
+  w.add(detail::kColVal, cols.valuePtr(), nnz * sizeof(double));
+  w.add(detail::kTopIdx, top.index);
+  w.add(detail::kTopVal, top.cosine);
+  w.write(env, path, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(v.terms.size()), nnz,
+          static_cast<std::uint32_t>(config.top_k));
+}
+
+}  // namespace
+
+ModelBuildStats build_model(const std::vector<const Record*>& input, const TfidfConfig& config,
+                            const std::string& path, unsigned threads,
+                            const std::function<void(std::size_t, std::size_t)>& progress,
+                            Env* env) {
+  ModelBuildStats stats;
+  auto start = Clock::now();
+  std::vector<const Record*> records(input);
+  std::sort(records.begin(), records.end(),
+            [](const Record* a, const Record* b) { return a->slug < b->slug; });
+  if (records.size() > std::numeric_limits<std::uint32_t>::max() - 1)
+    throw Error(ErrorKind::kUsage, "too many specimens for one model");
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+
+  std::vector<TermCounts> doc_counts = count_documents(records, config, threads);
+  const Vocabulary vocabulary = build_vocabulary(doc_counts, config);
+  const RowMatrix rows = tfidf_rows(doc_counts, vocabulary, config);
+  ColMatrix cols = rows;  // the same matrix by term: the inverted lists
+  cols.makeCompressed();
+  stats.specimens = records.size();
+  stats.terms = vocabulary.terms.size();
+  stats.nonzeros = static_cast<std::size_t>(rows.nonZeros());
+  stats.vectorize_seconds = seconds_since(start);
+
+  auto pairs_start = Clock::now();
+  const Neighbours top =
+      all_pairs(rows, split_dense_terms(rows, cols), config.top_k, threads, progress, stats);
+  stats.all_pairs_seconds = seconds_since(pairs_start);
+
+  write_model_file(env ? *env : *Env::Default(), path, config, records, vocabulary, rows, cols,
+                   top);
+  return stats;
+}
+
+}  // namespace otiose

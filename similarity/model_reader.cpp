@@ -1,0 +1,366 @@
+// SimilarityModel: a model file mapped read-only, checked as it is read,
+// answering related lists, cosines and explanations.
+#include <otiose/similarity.h>
+
+#include <otiose/env.h>
+#include <otiose/error.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <unordered_set>
+
+#include "similarity/config_json.h"
+#include "similarity/model_format.h"
+#include "similarity/scoring.h"
+
+namespace otiose {
+
+using detail::Scored;
+
+struct SimilarityModel::Impl {
+  std::string path;
+  std::unique_ptr<MappedFile> file;
+  std::size_t map_size = 0;
+  const detail::Header* header = nullptr;
+  const unsigned char* base = nullptr;
+  std::uint64_t covered = 0;  // bytes after the header that the block sums cover
+  const std::uint64_t* block_sums = nullptr;
+  std::unique_ptr<std::atomic<bool>[]> verified;  // per block
+  const std::uint32_t* slug_offsets = nullptr;
+  const char* slug_bytes = nullptr;
+  std::uint64_t slug_blob = 0;
+  const std::uint32_t* term_offsets = nullptr;
+  const char* term_bytes = nullptr;
+  std::uint64_t term_blob = 0;
+  const double* idf = nullptr;
+  const std::uint64_t* row_ptr = nullptr;
+  const std::uint32_t* row_idx = nullptr;
+  const double* row_val = nullptr;
+  const std::uint64_t* col_ptr = nullptr;
+  const std::uint32_t* col_idx = nullptr;
+  const double* col_val = nullptr;
+  const std::uint32_t* top_idx = nullptr;
+  const double* top_val = nullptr;
+  TfidfConfig config;
+  std::unordered_set<std::string> stop_words;
+
+  [[noreturn]] void damaged(const std::string& what) const {
+    throw Error(ErrorKind::kModel, path + ": " + what);
+  }
+
+  std::size_t n_docs() const { return header->n_docs; }
+  std::size_t n_terms() const { return header->n_terms; }
+
+  // Verifies the blocks holding [p, p + size) the first time they are read.
+  // Callers keep p within the sections, which open() bounds.
+  void check(const void* p, std::size_t size) const {
+    if (size == 0) return;
+    auto from = static_cast<std::size_t>(static_cast<const unsigned char*>(p) - base) -
+                sizeof(detail::Header);
+    for (std::size_t b = from / detail::kBlockSize, last = (from + size - 1) / detail::kBlockSize;
+         b <= last; ++b) {
+      if (verified[b].load(std::memory_order_acquire)) continue;
+      std::size_t start = b * detail::kBlockSize;
+      std::size_t length = std::min<std::size_t>(detail::kBlockSize, covered - start);
+      if (detail::checksum(base + sizeof(detail::Header) + start, length) != block_sums[b])
+        damaged("damaged similarity model (checksum mismatch in bytes " +
+                std::to_string(sizeof(detail::Header) + start) + "-" +
+                std::to_string(sizeof(detail::Header) + start + length) + ")");
+      verified[b].store(true, std::memory_order_release);
+    }
+  }
+
+  std::string_view string_at(const std::uint32_t* offsets, const char* bytes, std::uint64_t blob,
+                             std::size_t i) const {
+    check(offsets + i, 8);
+    std::uint32_t a = offsets[i], b = offsets[i + 1];
+    if (b < a || b > blob) damaged("damaged similarity model (string table)");
+    check(bytes + a, b - a);
+    return {bytes + a, b - a};
+  }
+  std::string_view slug(std::size_t i) const {
+    return string_at(slug_offsets, slug_bytes, slug_blob, i);
+  }
+  std::string_view term(std::size_t i) const {
+    return string_at(term_offsets, term_bytes, term_blob, i);
+  }
+
+  // Offsets [a, b) of a CSR row or CSC column, verified, with its indices
+  // checked against `limit`.
+  std::pair<std::uint64_t, std::uint64_t> span(const std::uint64_t* ptr, const std::uint32_t* idx,
+                                               const double* val, std::size_t i,
+                                               std::uint64_t limit) const {
+    check(ptr + i, 16);
+    std::uint64_t a = ptr[i], b = ptr[i + 1];
+    if (a > b || b > header->nnz) damaged("damaged similarity model (vector offsets)");
+    check(idx + a, (b - a) * 4);
+    check(val + a, (b - a) * 8);
+    for (auto p = a; p < b; ++p)
+      if (idx[p] >= limit) damaged("damaged similarity model (vector indices)");
+    return {a, b};
+  }
+
+  template <typename Get>
+  static std::ptrdiff_t search(std::size_t count, std::string_view key, Get get) {
+    std::size_t lo = 0, hi = count;
+    while (lo < hi) {
+      std::size_t mid = lo + (hi - lo) / 2;
+      if (get(mid) < key)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return lo < count && get(lo) == key ? static_cast<std::ptrdiff_t>(lo) : -1;
+  }
+  std::ptrdiff_t find_slug(std::string_view s) const {
+    return search(n_docs(), s, [&](std::size_t i) { return slug(i); });
+  }
+  std::ptrdiff_t find_term(std::string_view s) const {
+    return search(n_terms(), s, [&](std::size_t i) { return term(i); });
+  }
+
+  std::size_t index_of(std::string_view s) const {
+    auto i = find_slug(s);
+    if (i < 0)
+      throw Error(ErrorKind::kNotFound, "no specimen \"" + std::string(s) + "\" in the model");
+    return static_cast<std::size_t>(i);
+  }
+
+  detail::SparseVector row(std::size_t i) const {
+    detail::SparseVector out;
+    auto [a, b] = span(row_ptr, row_idx, row_val, i, n_terms());
+    for (auto p = a; p < b; ++p) out.emplace_back(row_idx[p], row_val[p]);
+    return out;
+  }
+
+  detail::SparseVector vectorize(std::string_view text) const {
+    detail::SparseVector v;
+    for (const auto& [term, count] : detail::count_terms(text, config, stop_words)) {
+      auto t = find_term(term);
+      if (t >= 0) check(idf + t, 8);
+      if (t >= 0)
+        v.emplace_back(static_cast<std::uint32_t>(t),
+                       detail::tf_weight(count, config.sublinear_tf) * idf[t]);
+    }
+    std::sort(v.begin(), v.end());
+    double norm = 0;
+    for (const auto& [t, w] : v) norm += w * w;
+    norm = std::sqrt(norm);
+    for (auto& [t, w] : v) w /= norm;
+    return v;
+  }
+
+  std::vector<Neighbour> top(const detail::SparseVector& query, std::uint32_t skip,
+                             std::size_t k) const {
+    std::vector<double> acc(n_docs(), 0.0);
+    std::vector<std::uint32_t> touched;
+    std::vector<Scored> scored;
+    for (const auto& q : query) span(col_ptr, col_idx, col_val, q.first, n_docs());
+    detail::accumulate(query, col_ptr, col_idx, col_val, skip, acc, touched, scored, n_docs());
+    detail::keep_best(scored, k);
+    return to_neighbours(scored);
+  }
+
+  std::vector<Neighbour> to_neighbours(const std::vector<Scored>& scored) const {
+    std::vector<Neighbour> out;
+    for (const auto& s : scored) {
+      double c = std::min(1.0, s.score);
+      out.push_back({std::string(slug(s.index)), c, detail::match_of(c)});
+    }
+    return out;
+  }
+
+  static std::vector<TermShare> shares(const detail::SparseVector& a, const detail::SparseVector& b,
+                                       const Impl& self, std::size_t n) {
+    std::vector<TermShare> out;
+    double total = 0;
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+      if (a[i].first < b[j].first) {
+        ++i;
+      } else if (b[j].first < a[i].first) {
+        ++j;
+      } else {
+        double c = a[i].second * b[j].second;
+        total += c;
+        out.push_back({std::string(self.term(a[i].first)), c, 0});
+        ++i;
+        ++j;
+      }
+    }
+    for (auto& s : out) s.share = total > 0 ? s.contribution / total : 0;
+    std::sort(out.begin(), out.end(), [](const TermShare& x, const TermShare& y) {
+      return x.contribution != y.contribution ? x.contribution > y.contribution : x.term < y.term;
+    });
+    if (out.size() > n) out.resize(n);
+    return out;
+  }
+
+  void open(Env& env) {
+    file = env.map_file(path);
+    if (!file)
+      throw Error(ErrorKind::kModel,
+                  path + ": cannot open the similarity model: No such file or directory");
+    map_size = file->size();
+    if (map_size < sizeof(detail::Header))
+      damaged("not a similarity model (truncated: " + std::to_string(map_size) + " bytes)");
+    base = file->data();
+    header = reinterpret_cast<const detail::Header*>(base);
+    if (std::memcmp(header->magic, detail::kModelMagic, sizeof header->magic) != 0)
+      damaged("not a similarity model (bad magic)");
+    if (header->version != kFormatVersion)
+      damaged("similarity model format version " + std::to_string(header->version) +
+              ", this build reads version " + std::to_string(kFormatVersion) +
+              ": rebuild the index with otiose-index --rebuild");
+    if (header->header_size != sizeof(detail::Header) || header->file_size != map_size)
+      damaged("damaged similarity model (size " + std::to_string(map_size) +
+              " bytes, header says " + std::to_string(header->file_size) +
+              "): truncated or overwritten");
+    if (header->section_count != detail::kSectionCount ||
+        sizeof(detail::Header) + header->section_count * sizeof(detail::Section) > map_size)
+      damaged("damaged similarity model (section table)");
+    auto table = reinterpret_cast<const detail::Section*>(base + sizeof(detail::Header));
+    // The block sums, then the table: read before they are verified, so
+    // bounds first.
+    const detail::Section& sums = table[detail::kBlockSums - 1];
+    if (sums.id != detail::kBlockSums || sums.offset % 8 != 0 ||
+        sums.offset < sizeof(detail::Header) || sums.offset > map_size ||
+        sums.size != map_size - sums.offset)
+      damaged("damaged similarity model (block sums)");
+    covered = sums.offset - sizeof(detail::Header);
+    std::uint64_t blocks = (covered + detail::kBlockSize - 1) / detail::kBlockSize;
+    if (sums.size != blocks * 8) damaged("damaged similarity model (block sums)");
+    if (detail::checksum(base + sums.offset, sums.size) != header->checksum)
+      damaged("damaged similarity model (checksum mismatch in the block sums)");
+    block_sums = reinterpret_cast<const std::uint64_t*>(base + sums.offset);
+    verified = std::make_unique<std::atomic<bool>[]>(blocks);
+    check(table, header->section_count * sizeof(detail::Section));
+    const std::uint64_t n = header->n_docs, t = header->n_terms, nnz = header->nnz,
+                        k = header->top_k;
+    // Each section must fit in the file: counts beyond that are damage, and
+    // would wrap the section sizes computed from them below.
+    const std::uint64_t words = map_size / 8;
+    if (n >= words || t >= words || nnz > words || (k != 0 && n > words / k))
+      damaged("damaged similarity model (counts)");
+    auto section = [&](detail::SectionId id, std::uint64_t expected_size) -> const unsigned char* {
+      const detail::Section& s = table[id - 1];
+      const std::uint64_t end = sizeof(detail::Header) + covered;
+      // Below the header, check() would count blocks from a wrapped offset.
+      if (s.id != id || s.offset % 8 != 0 || s.offset < sizeof(detail::Header) || s.offset > end ||
+          s.size > end - s.offset || (expected_size != UINT64_MAX && s.size != expected_size))
+        damaged("damaged similarity model (section " + std::to_string(id) + ")");
+      return base + s.offset;
+    };
+    auto strings = [&](detail::SectionId id, std::uint64_t count, const std::uint32_t*& offsets,
+                       const char*& bytes, std::uint64_t& blob_size) {
+      const detail::Section& s = table[id - 1];
+      auto p = section(id, UINT64_MAX);
+      if ((count + 1) * 4 > s.size) damaged("damaged similarity model (string table)");
+      offsets = reinterpret_cast<const std::uint32_t*>(p);
+      bytes = reinterpret_cast<const char*>(p + (count + 1) * 4);
+      blob_size = s.size - (count + 1) * 4;
+      check(offsets, 4);
+      if (offsets[0] != 0) damaged("damaged similarity model (string table)");
+    };
+    auto config_section = section(detail::kConfig, UINT64_MAX);
+    check(config_section, table[0].size);
+    try {
+      config = detail::config_from_json(nlohmann::json::parse(
+          std::string_view(reinterpret_cast<const char*>(config_section), table[0].size)));
+    } catch (const std::exception&) {
+      damaged("damaged similarity model (configuration)");
+    }
+    stop_words.insert(config.stop_words.begin(), config.stop_words.end());
+    strings(detail::kSlugs, n, slug_offsets, slug_bytes, slug_blob);
+    strings(detail::kTerms, t, term_offsets, term_bytes, term_blob);
+    idf = reinterpret_cast<const double*>(section(detail::kIdf, t * 8));
+    row_ptr = reinterpret_cast<const std::uint64_t*>(section(detail::kRowPtr, (n + 1) * 8));
+    row_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kRowIdx, nnz * 4));
+    row_val = reinterpret_cast<const double*>(section(detail::kRowVal, nnz * 8));
+    col_ptr = reinterpret_cast<const std::uint64_t*>(section(detail::kColPtr, (t + 1) * 8));
+    col_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kColIdx, nnz * 4));
+    col_val = reinterpret_cast<const double*>(section(detail::kColVal, nnz * 8));
+    top_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kTopIdx, n * k * 4));
+    top_val = reinterpret_cast<const double*>(section(detail::kTopVal, n * k * 8));
+  }
+};
+
+SimilarityModel::SimilarityModel(const std::string& path, Env* env)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  impl_->open(env ? *env : *Env::Default());
+}
+SimilarityModel::~SimilarityModel() = default;
+SimilarityModel::SimilarityModel(SimilarityModel&&) noexcept = default;
+SimilarityModel& SimilarityModel::operator=(SimilarityModel&&) noexcept = default;
+
+std::size_t SimilarityModel::size() const {
+  return impl_->n_docs();
+}
+std::size_t SimilarityModel::vocabulary() const {
+  return impl_->n_terms();
+}
+std::size_t SimilarityModel::stored_k() const {
+  return impl_->header->top_k;
+}
+const std::string& SimilarityModel::path() const {
+  return impl_->path;
+}
+const TfidfConfig& SimilarityModel::config() const {
+  return impl_->config;
+}
+
+void SimilarityModel::verify() const {
+  impl_->check(impl_->base + sizeof(detail::Header), impl_->covered);
+}
+
+std::ptrdiff_t SimilarityModel::find(std::string_view slug) const {
+  return impl_->find_slug(slug);
+}
+std::string SimilarityModel::slug(std::size_t index) const {
+  if (index >= size()) throw Error(ErrorKind::kUsage, "specimen index out of range");
+  return std::string(impl_->slug(index));
+}
+
+std::vector<Neighbour> SimilarityModel::related(std::string_view slug, std::size_t k) const {
+  std::size_t i = impl_->index_of(slug);
+  if (k > stored_k()) return impl_->top(impl_->row(i), static_cast<std::uint32_t>(i), k);
+  std::vector<Scored> scored;
+  impl_->check(impl_->top_idx + i * stored_k(), k * 4);
+  impl_->check(impl_->top_val + i * stored_k(), k * 8);
+  for (std::size_t r = 0; r < k; ++r) {
+    std::uint32_t j = impl_->top_idx[i * stored_k() + r];
+    if (j == detail::kNoNeighbour) break;
+    if (j >= size()) impl_->damaged("damaged similarity model (neighbour lists)");
+    scored.push_back({j, impl_->top_val[i * stored_k() + r]});
+  }
+  return impl_->to_neighbours(scored);
+}
+
+std::vector<Neighbour> SimilarityModel::related_text(std::string_view text, std::size_t k) const {
+  return impl_->top(impl_->vectorize(text), detail::kNoNeighbour, k);
+}
+
+double SimilarityModel::cosine(std::string_view a, std::string_view b) const {
+  double total = 0;
+  for (const auto& s : Impl::shares(impl_->row(impl_->index_of(a)), impl_->row(impl_->index_of(b)),
+                                    *impl_, SIZE_MAX))
+    total += s.contribution;
+  return std::min(1.0, total);
+}
+
+std::vector<TermShare> SimilarityModel::explain(std::string_view a, std::string_view b,
+                                                std::size_t n) const {
+  return Impl::shares(impl_->row(impl_->index_of(a)), impl_->row(impl_->index_of(b)), *impl_, n);
+}
+
+std::vector<TermShare> SimilarityModel::explain_text(std::string_view text, std::string_view slug,
+                                                     std::size_t n) const {
+  return Impl::shares(impl_->vectorize(text), impl_->row(impl_->index_of(slug)), *impl_, n);
+}
+
+}  // namespace otiose
