@@ -9,6 +9,7 @@
 // bind mount (EROFS) in a private mount namespace of the test process, or the
 // child switched to the user nobody (EACCES). What the container does not
 // allow is skipped with a warning (see tests/README.md).
+#include <otiose/env.h>
 #include <otiose/error.h>
 #include <otiose/index.h>
 #include <otiose/search.h>
@@ -678,4 +679,107 @@ TEST_CASE("deleting the index directory under open readers: answers or a clear e
   // A new index in its place: the open reader follows it.
   index_file(corpus, index);
   CHECK(searcher.search("title:doomed", {}).total > 0);
+}
+
+namespace {
+
+// The default Env with one fault: the `fail_at`-th durable operation (a
+// write, copy, flush, rename or link, counted from 0) fails as a full disk
+// would. The seam lets this run without root, limits or mounts.
+class FaultyEnv : public otiose::Env {
+ public:
+  explicit FaultyEnv(int fail_at) : fail_at_(fail_at) {}
+  int operations() const { return count_; }
+  std::string failed() const { return failed_; }
+
+  void write_file(const std::string& path, std::string_view data) override {
+    step("write " + path);
+    Env::write_file(path, data);
+  }
+  void copy_file(const std::string& from, const std::string& to) override {
+    step("copy " + to);
+    Env::copy_file(from, to);
+  }
+  void sync(const std::string& path) override {
+    step("sync " + path);
+    Env::sync(path);
+  }
+  void rename(const std::string& from, const std::string& to) override {
+    step("rename " + to);
+    Env::rename(from, to);
+  }
+  void symlink(const std::string& target, const std::string& link) override {
+    step("symlink " + link);
+    Env::symlink(target, link);
+  }
+
+ private:
+  void step(const std::string& what) {
+    if (count_++ == fail_at_) {
+      failed_ = what;
+      throw otiose::Error(otiose::ErrorKind::kIo, what + ": No space left on device");
+    }
+  }
+  int fail_at_;
+  int count_ = 0;
+  std::string failed_;
+};
+
+}  // namespace
+
+TEST_CASE("a failure at every durable step of an update, through the Env, loses nothing") {
+  TempDir dir;
+  std::string index = dir / "index";
+  otiose::test::write_file(dir / "v1.jsonl", tiny_corpus(40, "first"));
+  otiose::test::write_file(dir / "v2.jsonl", tiny_corpus(41, "second"));
+  index_file(dir / "v1.jsonl", index);
+  auto v2 = otiose::load_corpus({dir / "v2.jsonl"});
+  REQUIRE(v2.error_count() == 0);
+
+  // How many durable operations a successful update makes.
+  FaultyEnv counter(-1);
+  {
+    TempDir scratch;
+    index_file(dir / "v1.jsonl", scratch / "index");
+    auto o = options();
+    o.env = &counter;
+    otiose::write_index(v2.records, scratch / "index", o);
+  }
+  const int steps = counter.operations();
+  REQUIRE(steps >= 8);  // the model, the sums, the flushes, two renames and a link
+
+  std::set<std::string> failed;
+  for (int k = 0; k < steps; ++k) {
+    FaultyEnv env(k);
+    auto o = options();
+    o.env = &env;
+    INFO("fault at step " << k);
+    try {
+      otiose::write_index(v2.records, index, o);
+      FAIL("the update succeeded despite a failing " << env.failed());
+    } catch (const otiose::Error& e) {
+      CHECK(e.kind() == otiose::ErrorKind::kIo);
+      CHECK(std::string(e.what()).find("No space left") != std::string::npos);
+    }
+    failed.insert(env.failed().substr(0, env.failed().find(' ')));
+    // A generation answers whole: the old one, or (when only the last
+    // directory flush failed, after the switch) the new one.
+    otiose::Searcher searcher(index);
+    if (searcher.size() == 41) {
+      CHECK(k == steps - 1);
+      CHECK(searcher.search("second").total == 41);
+      index_file(dir / "v1.jsonl", index);  // back to the first corpus for the next step
+    } else {
+      CHECK(searcher.size() == 40);
+      CHECK(searcher.search("first").total == 40);
+    }
+    for (const auto& entry : fs::directory_iterator(index))
+      CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+  }
+  // Every kind of operation was made to fail at least once.
+  CHECK(failed == std::set<std::string>{"copy", "write", "sync", "rename", "symlink"});
+
+  // With the faults gone, the same update goes through.
+  otiose::write_index(v2.records, index, options());
+  CHECK(otiose::Searcher(index).size() == 41);
 }

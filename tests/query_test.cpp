@@ -1,0 +1,221 @@
+// The query side's own logic, on Xapian's in-memory backend: query text to
+// Xapian queries (golden descriptions), synonyms, filters, spelling and
+// snippets.
+#include <otiose/error.h>
+#include <otiose/search.h>
+
+#include <xapian.h>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "layout/layout.h"
+#include "query/query_text.h"
+#include "query/snippets.h"
+#include "query/spelling.h"
+#include "test_util.h"
+
+namespace {
+
+using otiose::detail::Piece;
+
+// A small on-disk index (Xapian's in-memory backend has no spelling
+// table): two documents and a spelling table.
+Xapian::WritableDatabase tiny_index() {
+  static otiose::test::TempDir dir;
+  static int n = 0;
+  Xapian::WritableDatabase db(dir / std::to_string(n++), Xapian::DB_CREATE);
+  Xapian::TermGenerator tg;
+  tg.set_stemmer(Xapian::Stem(otiose::detail::kStemLanguage));
+  tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  const char* texts[] = {"Strategic oversight of meetings about meetings and synergy",
+                         "Dashboards, metrics and a weekly meeting about the dashboards"};
+  for (const char* text : texts) {
+    Xapian::Document doc;
+    tg.set_document(doc);
+    tg.index_text(text);
+    db.add_document(doc);
+  }
+  for (const char* word : {"strategic", "oversight", "meetings", "synergy", "dashboards", "metrics",
+                           "weekly", "meeting", "means"})
+    db.add_spelling(word, std::string(word) == "meetings" ? 5 : 1);
+  db.commit();
+  return db;
+}
+
+std::string parsed(Xapian::Database& db, const std::string& text, bool any = false,
+                   const std::vector<std::vector<std::string>>& synonyms = {}) {
+  Xapian::Stem stemmer(otiose::detail::kStemLanguage);
+  auto parser = otiose::detail::make_query_parser(db, stemmer, any);
+  return otiose::detail::parse_user_query(parser, text, synonyms).get_description();
+}
+
+}  // namespace
+
+TEST_CASE("query text parses to the golden Xapian queries") {
+  Xapian::WritableDatabase db = tiny_index();
+  struct Case {
+    const char* text;
+    bool any;
+    const char* query;
+  };
+  const Case cases[] = {
+      {"strategic oversight", false, "Query((Zstrateg@1 AND Zoversight@2))"},
+      {"strategic oversight", true, "Query((Zstrateg@1 OR Zoversight@2))"},
+      {"\"strategic oversight\"", false, "Query((strategic@1 PHRASE 2 oversight@2))"},
+      {"title:architect", false, "Query(ZSarchitect@1)"},
+      {"alias:csm habitat:saas", false, "Query((ZXAcsm@1 AND ZXHsaa@2))"},
+      {"kind:complaint meetings", false, "Query((Zmeet@1 FILTER XKINDcomplaint))"},
+      {"meetings -agile", false, "Query((Zmeet@1 AND_NOT Zagil@2))"},
+      {"dash*", false, "Query(WILDCARD SYNONYM dash)"},
+      {"", false, "Query(<alldocuments>)"},
+      {"   ", false, "Query(<alldocuments>)"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    CHECK(parsed(db, c.text, c.any) == c.query);
+  }
+}
+
+TEST_CASE("synonyms expand bare words and phrases, longest first") {
+  const std::vector<std::vector<std::string>> groups = {{"cx", "customer experience"},
+                                                        {"okr", "objectives and key results"}};
+  struct Case {
+    const char* in;
+    const char* out;
+  };
+  const Case cases[] = {
+      {"cx team", "(cx OR \"customer experience\") team"},
+      {"customer experience", "(cx OR \"customer experience\")"},
+      {"CX", "(cx OR \"customer experience\")"},
+      {"\"cx\" team", "\"cx\" team"},  // a phrase is left alone
+      {"title:cx", "title:cx"},        // so is a field
+      {"customer", "customer"},        // half a phrase is not a member
+      {"okr", "(okr OR \"objectives and key results\")"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.in);
+    CHECK(otiose::detail::expand_synonyms(c.in, groups) == c.out);
+  }
+  Xapian::WritableDatabase db = tiny_index();
+  CHECK(parsed(db, "cx", false, groups) == "Query((Zcx@1 OR (customer@2 PHRASE 2 experience@3)))");
+}
+
+TEST_CASE("split_query tells words, phrases and the rest apart") {
+  auto pieces = otiose::detail::split_query("agile \"stand up\" AND title:coach (x)");
+  std::vector<std::pair<Piece::Kind, std::string>> got;
+  for (const auto& p : pieces) got.emplace_back(p.kind, p.text);
+  const std::vector<std::pair<Piece::Kind, std::string>> want = {{Piece::kWord, "agile"},
+                                                                 {Piece::kOther, " "},
+                                                                 {Piece::kPhrase, "\"stand up\""},
+                                                                 {Piece::kOther, " "},
+                                                                 {Piece::kOther, "AND"},
+                                                                 {Piece::kOther, " "},
+                                                                 {Piece::kOther, "title:coach"},
+                                                                 {Piece::kOther, " "},
+                                                                 {Piece::kOther, "("},
+                                                                 {Piece::kWord, "x"},
+                                                                 {Piece::kOther, ")"}};
+  CHECK(got == want);
+}
+
+TEST_CASE("filters wrap the query in the options' boolean and value terms") {
+  otiose::SearchOptions o;
+  o.type = "quote";
+  o.kinds = {"complaint", "illusion"};
+  CHECK(otiose::detail::apply_filters(Xapian::Query("x"), o).get_description() ==
+        "Query(((x FILTER XTYPEquote) FILTER (XKINDcomplaint OR XKINDillusion)))");
+  otiose::SearchOptions salary;
+  salary.salary_min = 100000;
+  CHECK_THAT(otiose::detail::apply_filters(Xapian::Query("x"), salary).get_description(),
+             Catch::StartsWith("Query((x FILTER VALUE_GE 1 "));
+}
+
+TEST_CASE("bad query text is a query error naming the problem") {
+  using otiose::detail::check_query_text;
+  CHECK_THROWS_WITH(check_query_text("\xff\xfe"), "the query is not valid UTF-8");
+  CHECK_THROWS_WITH(check_query_text(std::string(70000, 'a')),
+                    Catch::Contains("bytes; at most 65536 are accepted"));
+  std::string many;
+  for (int i = 0; i < 1001; ++i) many += "w ";
+  CHECK_THROWS_WITH(check_query_text(many), Catch::Contains("1001 words; at most 1000"));
+  Xapian::WritableDatabase db = tiny_index();
+  // Xapian's parser is lenient (it retries a bad query without the
+  // operators), so a query error here comes from the limits.
+  std::string wild;
+  for (int i = 0; i < 101; ++i) wild += "w" + std::to_string(i) + "* ";
+  try {
+    parsed(db, wild, true);
+    FAIL("101 wildcards were accepted");
+  } catch (const otiose::Error& e) {
+    CHECK(e.kind() == otiose::ErrorKind::kQuery);
+    CHECK_THAT(e.what(), Catch::Contains("101 wildcards; at most 100"));
+  }
+}
+
+TEST_CASE("spelling: close words from the index, the catalogue's combination first") {
+  Xapian::WritableDatabase db = tiny_index();
+  Xapian::Stem stemmer(otiose::detail::kStemLanguage);
+  auto candidates = otiose::detail::spelling_candidates(db, "metings");
+  REQUIRE(!candidates.empty());
+  CHECK(candidates.front() == std::pair<std::string, std::size_t>{"meetings", 1});
+  struct Case {
+    const char* typed;
+    std::optional<std::string> suggestion;
+  };
+  const Case cases[] = {
+      {"sinergy", "synergy"},      {"strategic oversigth", "strategic oversight"},
+      {"dashbords", "dashboards"}, {"meetings", std::nullopt},  // known: nothing to suggest
+      {"zzzzzzzz", std::nullopt},                               // nothing close
+  };
+  for (const auto& c : cases) {
+    INFO(c.typed);
+    CHECK(otiose::detail::suggest(db, stemmer, c.typed) == c.suggestion);
+  }
+}
+
+TEST_CASE("snippet windows cut long text on spaces around the first match") {
+  std::string body;
+  for (int i = 0; i < 200; ++i) body += "filler" + std::to_string(i) + " ";
+  body += "the strategic oversight meeting ";
+  for (int i = 0; i < 200; ++i) body += "after" + std::to_string(i) + " ";
+  auto w = otiose::detail::snippet_window(body, {"oversight"}, 60);
+  CHECK(w.cut_before);
+  CHECK(w.cut_after);
+  CHECK(w.text.find("oversight") != std::string::npos);
+  CHECK(w.text.size() <= 5 * 60);
+  // Cut on spaces: the window starts and ends at a word boundary.
+  std::size_t at = body.find(w.text);
+  REQUIRE(at != std::string::npos);
+  CHECK((w.text.front() == ' ' || body[at - 1] == ' '));
+  CHECK((at + w.text.size() == body.size() || body[at + w.text.size()] == ' '));
+  // A short body, or no match: the whole text.
+  CHECK(otiose::detail::snippet_window("short text", {"text"}, 60).text == "short text");
+  CHECK(!otiose::detail::snippet_window(body, {"absent"}, 60).cut_before);
+  CHECK(otiose::detail::unescape_html("a &amp; b &lt;c&gt; &quot;d&quot; &#39;e&#39;") ==
+        "a & b <c> \"d\" 'e'");
+}
+
+TEST_CASE("snippets mark the matched words, as HTML or as text") {
+  Xapian::WritableDatabase db = tiny_index();
+  Xapian::Stem stemmer(otiose::detail::kStemLanguage);
+  auto parser = otiose::detail::make_query_parser(db, stemmer, false);
+  Xapian::Query q = otiose::detail::parse_user_query(parser, "oversight", {});
+  Xapian::Enquire enquire(db);
+  enquire.set_query(q);
+  Xapian::MSet mset = enquire.get_mset(0, 10);
+  auto words = otiose::detail::snippet_words(q);
+  CHECK(words == std::vector<std::string>{"oversight"});
+  otiose::SearchOptions text;
+  text.html = false;
+  text.highlight_start = "[";
+  text.highlight_end = "]";
+  CHECK(otiose::detail::make_snippet(mset, "Strategic oversight & <tags>", words, stemmer, text) ==
+        "Strategic [oversight] & <tags>");
+  otiose::SearchOptions html;
+  html.html = true;
+  CHECK(otiose::detail::make_snippet(mset, "Strategic oversight & <tags>", words, stemmer, html) ==
+        "Strategic <b>oversight</b> &amp; &lt;tags&gt;");
+}
