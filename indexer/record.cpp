@@ -201,6 +201,239 @@ class Reader {
   std::vector<Diagnostic>& out_;
 };
 
+// org_chart: an object of optional fields.
+bool read_org_chart(const json& j, Reader& r, Record& rec) {
+  if (!j.contains("org_chart")) return true;
+  const json& v = j["org_chart"];
+  if (r.object(v, "org_chart", {"summary", "reports_to", "manages"}, {})) {
+    OrgChart chart;
+    bool good = true;
+    if (v.contains("summary")) {
+      chart.summary = r.nullable_string(v["summary"], "org_chart.summary");
+      good &= v["summary"].is_null() || chart.summary.has_value();
+    }
+    for (auto [key, target] :
+         {std::pair{"reports_to", &chart.reports_to}, std::pair{"manages", &chart.manages}}) {
+      if (!v.contains(key)) continue;
+      auto list = r.array<std::string>(
+          v[key], std::string("org_chart.") + key,
+          [&](const json& x, const std::string& f) { return r.text_item(x, f); });
+      good &= list.has_value();
+      if (list) *target = std::move(*list);
+    }
+    if (good) rec.org_chart = std::move(chart);
+    return good;
+  }
+  return false;
+}
+
+// salary: an object of optional fields.
+bool read_salary(const json& j, Reader& r, Record& rec) {
+  if (!j.contains("salary")) return true;
+  const json& v = j["salary"];
+  if (r.object(v, "salary", {"average", "low", "high", "currency", "note", "quote"}, {})) {
+    Salary s;
+    bool good = true;
+    constexpr std::int64_t kMaxSalary = 1'000'000'000'000;
+    for (auto [key, target] :
+         {std::pair{"average", &s.average}, std::pair{"low", &s.low}, std::pair{"high", &s.high}}) {
+      if (!v.contains(key) || v[key].is_null()) continue;
+      *target = r.integer(v[key], std::string("salary.") + key, 0, kMaxSalary,
+                          "a whole, non-negative yearly amount");
+      good &= target->has_value();
+    }
+    if (v.contains("currency") && !v["currency"].is_null()) {
+      s.currency = r.string(v["currency"], "salary.currency");
+      if (s.currency &&
+          (s.currency->size() != 3 || !std::all_of(s.currency->begin(), s.currency->end(),
+                                                   [](char c) { return c >= 'A' && c <= 'Z'; }))) {
+        r.expected("salary.currency", "a three-letter ISO 4217 code like \"USD\"", v["currency"]);
+        s.currency.reset();
+      }
+      good &= s.currency.has_value();
+    }
+    for (auto [key, target] : {std::pair{"note", &s.note}, std::pair{"quote", &s.quote}}) {
+      if (!v.contains(key) || v[key].is_null()) continue;
+      *target = r.string(v[key], std::string("salary.") + key, false);
+      good &= target->has_value();
+    }
+    if (good && s.low && s.high && *s.low > *s.high) {
+      r.error("salary.low", "expected low <= high, got low " + std::to_string(*s.low) + " > high " +
+                                std::to_string(*s.high));
+      good = false;
+    }
+    if (good && s.average && ((s.low && *s.average < *s.low) || (s.high && *s.average > *s.high))) {
+      r.error("salary.average",
+              "expected an average within low..high, got " + std::to_string(*s.average));
+      good = false;
+    }
+    if (good) rec.salary = std::move(s);
+    return good;
+  }
+  return false;
+}
+
+// flight_risk: an object of optional fields.
+bool read_flight_risk(const json& j, Reader& r, Record& rec) {
+  if (!j.contains("flight_risk")) return true;
+  const json& v = j["flight_risk"];
+  if (r.object(v, "flight_risk", {"percent", "label", "diagnosis"}, {})) {
+    FlightRisk f;
+    bool good = true;
+    if (v.contains("percent") && !v["percent"].is_null()) {
+      auto p = r.integer(v["percent"], "flight_risk.percent", 0, 100, "an integer 0..100");
+      good &= p.has_value();
+      if (p) f.percent = static_cast<int>(*p);
+    }
+    for (auto [key, target] :
+         {std::pair{"label", &f.label}, std::pair{"diagnosis", &f.diagnosis}}) {
+      if (!v.contains(key) || v[key].is_null()) continue;
+      *target = r.string(v[key], std::string("flight_risk.") + key, false);
+      good &= target->has_value();
+    }
+    if (good) rec.flight_risk = std::move(f);
+    return good;
+  }
+  return false;
+}
+
+// metrics and weaponry: lists of {name, description}.
+bool read_named_lists(const json& j, Reader& r, Record& rec) {
+  bool good = true;
+  for (auto [key, target] :
+       {std::pair{"metrics", &rec.metrics}, std::pair{"weaponry", &rec.weaponry}}) {
+    if (!j.contains(key)) continue;
+    *target = r.array<NamedItem>(
+        j[key], key, [&](const json& v, const std::string& f) { return r.named(v, f); });
+    good &= target->has_value();
+  }
+  return good;
+}
+
+// survival: a list of {when, advice}.
+bool read_survival(const json& j, Reader& r, Record& rec) {
+  if (!j.contains("survival")) return true;
+  rec.survival =
+      r.array<SurvivalTip>(j["survival"], "survival",
+                           [&](const json& v, const std::string& f) -> std::optional<SurvivalTip> {
+                             if (!r.object(v, f, {"when", "advice"}, {"when", "advice"}))
+                               return std::nullopt;
+                             auto when = r.string(v["when"], f + ".when", false);
+                             auto advice = r.string(v["advice"], f + ".advice", false);
+                             if (!when || !advice) return std::nullopt;
+                             return SurvivalTip{*when, *advice};
+                           });
+  return rec.survival.has_value();
+}
+
+// jd_autopsy: a list of {illusion, source, translation}; source null when redacted.
+bool read_autopsy(const json& j, Reader& r, Record& rec) {
+  if (!j.contains("jd_autopsy")) return true;
+  rec.jd_autopsy = r.array<AutopsyPair>(
+      j["jd_autopsy"], "jd_autopsy",
+      [&](const json& v, const std::string& f) -> std::optional<AutopsyPair> {
+        if (!r.object(v, f, {"illusion", "source", "translation"}, {"illusion", "translation"}))
+          return std::nullopt;
+        auto illusion = r.string(v["illusion"], f + ".illusion", false);
+        auto translation = r.string(v["translation"], f + ".translation", false);
+        std::optional<std::string> source;
+        bool source_ok = true;
+        if (v.contains("source") && !v["source"].is_null()) {
+          source = r.string(v["source"], f + ".source", false, kMaxSource);
+          source_ok = source.has_value();
+        }
+        if (!illusion || !translation || !source_ok) return std::nullopt;
+        return AutopsyPair{*illusion, source, *translation};
+      });
+  return rec.jd_autopsy.has_value();
+}
+
+// day_log: a list of {start, end, title, description}, times "HH:MM".
+bool read_day_log(const json& j, Reader& r, Record& rec) {
+  if (!j.contains("day_log")) return true;
+  rec.day_log = r.array<LogEntry>(
+      j["day_log"], "day_log", [&](const json& v, const std::string& f) -> std::optional<LogEntry> {
+        if (!r.object(v, f, {"start", "end", "title", "description"},
+                      {"start", "end", "title", "description"}))
+          return std::nullopt;
+        bool good = true;
+        LogEntry e;
+        for (auto [key, target] : {std::pair{"start", &e.start}, std::pair{"end", &e.end}}) {
+          auto s = r.string(v[key], f + "." + key);
+          if (s && !valid_clock(*s)) {
+            r.expected(f + "." + key, "a time \"HH:MM\"", v[key]);
+            s.reset();
+          }
+          good &= s.has_value();
+          if (s) *target = *s;
+        }
+        if (good && e.end < e.start) {
+          r.error(f + ".end",
+                  "expected an end after the start " + e.start + ", got \"" + e.end + "\"");
+          good = false;
+        }
+        auto title = r.string(v["title"], f + ".title", false);
+        auto description = r.string(v["description"], f + ".description", false);
+        if (!good || !title || !description) return std::nullopt;
+        e.title = *title;
+        e.description = *description;
+        return e;
+      });
+  return rec.day_log.has_value();
+}
+
+// burn_ward: a list of {text, source}.
+bool read_burn_ward(const json& j, Reader& r, Record& rec) {
+  if (!j.contains("burn_ward")) return true;
+  rec.burn_ward =
+      r.array<Complaint>(j["burn_ward"], "burn_ward",
+                         [&](const json& v, const std::string& f) -> std::optional<Complaint> {
+                           if (!r.object(v, f, {"text", "source"}, {"text"})) return std::nullopt;
+                           auto text = r.string(v["text"], f + ".text", false);
+                           std::optional<std::string> source;
+                           bool source_ok = true;
+                           if (v.contains("source") && !v["source"].is_null()) {
+                             source = r.string(v["source"], f + ".source", false, kMaxSource);
+                             source_ok = source.has_value();
+                           }
+                           if (!text || !source_ok) return std::nullopt;
+                           return Complaint{*text, source};
+                         });
+  return rec.burn_ward.has_value();
+}
+
+// related: the published cards, as the page shows them.
+bool read_related(const json& j, Reader& r, Record& rec) {
+  if (!j.contains("related")) return true;
+  rec.related = r.array<PublishedRelated>(
+      j["related"], "related",
+      [&](const json& v, const std::string& f) -> std::optional<PublishedRelated> {
+        if (!r.object(v, f, {"title", "slug", "match", "tagline"}, {"title", "slug", "match"}))
+          return std::nullopt;
+        PublishedRelated p;
+        auto title = r.string(v["title"], f + ".title", false);
+        auto slug = r.string(v["slug"], f + ".slug", true, kMaxSlug);
+        if (slug && !valid_slug(*slug)) {
+          r.expected(f + ".slug", "lower-case words joined by '-'", v["slug"]);
+          slug.reset();
+        }
+        auto match = r.integer(v["match"], f + ".match", 0, 100, "an integer 0..100");
+        std::optional<std::string> tagline = std::string();
+        if (v.contains("tagline") && !v["tagline"].is_null())
+          tagline = r.string(v["tagline"], f + ".tagline");
+        if (!title || !slug || !match || !tagline) return std::nullopt;
+        p.title = *title;
+        p.slug = *slug;
+        p.match = static_cast<int>(*match);
+        p.tagline = *tagline;
+        return p;
+      });
+  return rec.related.has_value();
+}
+
+// A record from its JSON: the required fields, then each section in
+// SCHEMA.md's order; `ok` is false when any field was bad (each one
+// reported).
 Record read_record(const json& j, Reader& r, bool& ok) {
   Record rec;
   ok = true;
@@ -256,218 +489,15 @@ Record read_record(const json& j, Reader& r, bool& ok) {
   string_list("aliases", rec.aliases);
   string_list("habitat", rec.habitat);
 
-  if (j.contains("org_chart")) {
-    const json& v = j["org_chart"];
-    if (r.object(v, "org_chart", {"summary", "reports_to", "manages"}, {})) {
-      OrgChart chart;
-      bool good = true;
-      if (v.contains("summary")) {
-        chart.summary = r.nullable_string(v["summary"], "org_chart.summary");
-        good &= v["summary"].is_null() || chart.summary.has_value();
-      }
-      for (auto [key, target] :
-           {std::pair{"reports_to", &chart.reports_to}, std::pair{"manages", &chart.manages}}) {
-        if (!v.contains(key)) continue;
-        auto list = r.array<std::string>(
-            v[key], std::string("org_chart.") + key,
-            [&](const json& x, const std::string& f) { return r.text_item(x, f); });
-        good &= list.has_value();
-        if (list) *target = std::move(*list);
-      }
-      if (good) rec.org_chart = std::move(chart);
-      fail(good);
-    } else {
-      ok = false;
-    }
-  }
-
-  if (j.contains("salary")) {
-    const json& v = j["salary"];
-    if (r.object(v, "salary", {"average", "low", "high", "currency", "note", "quote"}, {})) {
-      Salary s;
-      bool good = true;
-      constexpr std::int64_t kMaxSalary = 1'000'000'000'000;
-      for (auto [key, target] : {std::pair{"average", &s.average}, std::pair{"low", &s.low},
-                                 std::pair{"high", &s.high}}) {
-        if (!v.contains(key) || v[key].is_null()) continue;
-        *target = r.integer(v[key], std::string("salary.") + key, 0, kMaxSalary,
-                            "a whole, non-negative yearly amount");
-        good &= target->has_value();
-      }
-      if (v.contains("currency") && !v["currency"].is_null()) {
-        s.currency = r.string(v["currency"], "salary.currency");
-        if (s.currency && (s.currency->size() != 3 ||
-                           !std::all_of(s.currency->begin(), s.currency->end(),
-                                        [](char c) { return c >= 'A' && c <= 'Z'; }))) {
-          r.expected("salary.currency", "a three-letter ISO 4217 code like \"USD\"", v["currency"]);
-          s.currency.reset();
-        }
-        good &= s.currency.has_value();
-      }
-      for (auto [key, target] : {std::pair{"note", &s.note}, std::pair{"quote", &s.quote}}) {
-        if (!v.contains(key) || v[key].is_null()) continue;
-        *target = r.string(v[key], std::string("salary.") + key, false);
-        good &= target->has_value();
-      }
-      if (good && s.low && s.high && *s.low > *s.high) {
-        r.error("salary.low", "expected low <= high, got low " + std::to_string(*s.low) +
-                                  " > high " + std::to_string(*s.high));
-        good = false;
-      }
-      if (good && s.average &&
-          ((s.low && *s.average < *s.low) || (s.high && *s.average > *s.high))) {
-        r.error("salary.average",
-                "expected an average within low..high, got " + std::to_string(*s.average));
-        good = false;
-      }
-      if (good) rec.salary = std::move(s);
-      fail(good);
-    } else {
-      ok = false;
-    }
-  }
-
-  if (j.contains("flight_risk")) {
-    const json& v = j["flight_risk"];
-    if (r.object(v, "flight_risk", {"percent", "label", "diagnosis"}, {})) {
-      FlightRisk f;
-      bool good = true;
-      if (v.contains("percent") && !v["percent"].is_null()) {
-        auto p = r.integer(v["percent"], "flight_risk.percent", 0, 100, "an integer 0..100");
-        good &= p.has_value();
-        if (p) f.percent = static_cast<int>(*p);
-      }
-      for (auto [key, target] :
-           {std::pair{"label", &f.label}, std::pair{"diagnosis", &f.diagnosis}}) {
-        if (!v.contains(key) || v[key].is_null()) continue;
-        *target = r.string(v[key], std::string("flight_risk.") + key, false);
-        good &= target->has_value();
-      }
-      if (good) rec.flight_risk = std::move(f);
-      fail(good);
-    } else {
-      ok = false;
-    }
-  }
-
-  for (auto [key, target] :
-       {std::pair{"metrics", &rec.metrics}, std::pair{"weaponry", &rec.weaponry}}) {
-    if (!j.contains(key)) continue;
-    *target = r.array<NamedItem>(
-        j[key], key, [&](const json& v, const std::string& f) { return r.named(v, f); });
-    fail(target->has_value());
-  }
-
-  if (j.contains("survival")) {
-    rec.survival = r.array<SurvivalTip>(
-        j["survival"], "survival",
-        [&](const json& v, const std::string& f) -> std::optional<SurvivalTip> {
-          if (!r.object(v, f, {"when", "advice"}, {"when", "advice"})) return std::nullopt;
-          auto when = r.string(v["when"], f + ".when", false);
-          auto advice = r.string(v["advice"], f + ".advice", false);
-          if (!when || !advice) return std::nullopt;
-          return SurvivalTip{*when, *advice};
-        });
-    fail(rec.survival.has_value());
-  }
-
-  if (j.contains("jd_autopsy")) {
-    rec.jd_autopsy = r.array<AutopsyPair>(
-        j["jd_autopsy"], "jd_autopsy",
-        [&](const json& v, const std::string& f) -> std::optional<AutopsyPair> {
-          if (!r.object(v, f, {"illusion", "source", "translation"}, {"illusion", "translation"}))
-            return std::nullopt;
-          auto illusion = r.string(v["illusion"], f + ".illusion", false);
-          auto translation = r.string(v["translation"], f + ".translation", false);
-          std::optional<std::string> source;
-          bool source_ok = true;
-          if (v.contains("source") && !v["source"].is_null()) {
-            source = r.string(v["source"], f + ".source", false, kMaxSource);
-            source_ok = source.has_value();
-          }
-          if (!illusion || !translation || !source_ok) return std::nullopt;
-          return AutopsyPair{*illusion, source, *translation};
-        });
-    fail(rec.jd_autopsy.has_value());
-  }
-
-  if (j.contains("day_log")) {
-    rec.day_log = r.array<LogEntry>(
-        j["day_log"], "day_log",
-        [&](const json& v, const std::string& f) -> std::optional<LogEntry> {
-          if (!r.object(v, f, {"start", "end", "title", "description"},
-                        {"start", "end", "title", "description"}))
-            return std::nullopt;
-          bool good = true;
-          LogEntry e;
-          for (auto [key, target] : {std::pair{"start", &e.start}, std::pair{"end", &e.end}}) {
-            auto s = r.string(v[key], f + "." + key);
-            if (s && !valid_clock(*s)) {
-              r.expected(f + "." + key, "a time \"HH:MM\"", v[key]);
-              s.reset();
-            }
-            good &= s.has_value();
-            if (s) *target = *s;
-          }
-          if (good && e.end < e.start) {
-            r.error(f + ".end",
-                    "expected an end after the start " + e.start + ", got \"" + e.end + "\"");
-            good = false;
-          }
-          auto title = r.string(v["title"], f + ".title", false);
-          auto description = r.string(v["description"], f + ".description", false);
-          if (!good || !title || !description) return std::nullopt;
-          e.title = *title;
-          e.description = *description;
-          return e;
-        });
-    fail(rec.day_log.has_value());
-  }
-
-  if (j.contains("burn_ward")) {
-    rec.burn_ward =
-        r.array<Complaint>(j["burn_ward"], "burn_ward",
-                           [&](const json& v, const std::string& f) -> std::optional<Complaint> {
-                             if (!r.object(v, f, {"text", "source"}, {"text"})) return std::nullopt;
-                             auto text = r.string(v["text"], f + ".text", false);
-                             std::optional<std::string> source;
-                             bool source_ok = true;
-                             if (v.contains("source") && !v["source"].is_null()) {
-                               source = r.string(v["source"], f + ".source", false, kMaxSource);
-                               source_ok = source.has_value();
-                             }
-                             if (!text || !source_ok) return std::nullopt;
-                             return Complaint{*text, source};
-                           });
-    fail(rec.burn_ward.has_value());
-  }
-
-  if (j.contains("related")) {
-    rec.related = r.array<PublishedRelated>(
-        j["related"], "related",
-        [&](const json& v, const std::string& f) -> std::optional<PublishedRelated> {
-          if (!r.object(v, f, {"title", "slug", "match", "tagline"}, {"title", "slug", "match"}))
-            return std::nullopt;
-          PublishedRelated p;
-          auto title = r.string(v["title"], f + ".title", false);
-          auto slug = r.string(v["slug"], f + ".slug", true, kMaxSlug);
-          if (slug && !valid_slug(*slug)) {
-            r.expected(f + ".slug", "lower-case words joined by '-'", v["slug"]);
-            slug.reset();
-          }
-          auto match = r.integer(v["match"], f + ".match", 0, 100, "an integer 0..100");
-          std::optional<std::string> tagline = std::string();
-          if (v.contains("tagline") && !v["tagline"].is_null())
-            tagline = r.string(v["tagline"], f + ".tagline");
-          if (!title || !slug || !match || !tagline) return std::nullopt;
-          p.title = *title;
-          p.slug = *slug;
-          p.match = static_cast<int>(*match);
-          p.tagline = *tagline;
-          return p;
-        });
-    fail(rec.related.has_value());
-  }
+  ok &= read_org_chart(j, r, rec);
+  ok &= read_salary(j, r, rec);
+  ok &= read_flight_risk(j, r, rec);
+  ok &= read_named_lists(j, r, rec);
+  ok &= read_survival(j, r, rec);
+  ok &= read_autopsy(j, r, rec);
+  ok &= read_day_log(j, r, rec);
+  ok &= read_burn_ward(j, r, rec);
+  ok &= read_related(j, r, rec);
   return rec;
 }
 
