@@ -543,7 +543,36 @@ def targets(results, big):
     return out
 
 
-def report_markdown(info, results, micro, checks, skipped):
+def matching_figures(build, out):
+    """bench/matching.py on ../shared/corpora/postings, when present: the
+    markdown table and the figures, or None."""
+    if not os.path.isdir(os.path.join(ROOT, "..", "shared", "corpora", "postings")):
+        return None
+    path = os.path.join(out, "matching.json")
+    os.makedirs(out, exist_ok=True)
+    table = run([PY, os.path.join(HERE, "matching.py"), "--build", build, "--json", path])
+    with open(path, encoding="utf-8") as f:
+        figures = json.load(f)["results"]
+    return {"table": table.strip(), "figures": figures}
+
+
+def matching_checks(m):
+    s = m["figures"]["all"]
+    known, off = s["known"], s["off"]
+    return [
+        ("pasted real job ads: own specimen first >= 90 %",
+         f"{s['top1']} of {known} ({100 * s['top1'] / known:.0f} %)", s["top1"] >= 0.90 * known),
+        ("pasted real job ads: own specimen in the top 3 >= 98 %",
+         f"{s['top3']} of {known} ({100 * s['top3'] / known:.0f} %)", s["top3"] >= 0.98 * known),
+        ("off-catalogue ads flagged: >= 10 of 13", f"{s['off_flagged']} of {off}",
+         s["off_flagged"] >= 10),
+        ("other ads flagged: <= 5 %",
+         f"{s['others_flagged']} of {known} ({100 * s['others_flagged'] / known:.0f} %)",
+         s["others_flagged"] <= 0.05 * known),
+    ]
+
+
+def report_markdown(info, results, micro, checks, skipped, matching=None):
     out = ["# Otiose Search benchmark report", ""]
     out.append(f"{info['date']}, commit {info['commit']}, **{info['build_type']}** build "
                f"({info['compiler']}), Xapian {info['xapian']}.")
@@ -566,6 +595,15 @@ def report_markdown(info, results, micro, checks, skipped):
         out += corpus_tables(res)
     for note in skipped:
         out.append(f"- {note}")
+    if matching:
+        out.append("## Which specimen is this? (real job postings)")
+        out.append("")
+        out.append("`otiose-related --file AD --top 3` on the 154 postings of "
+                   "../shared/corpora/postings (bench/matching.py); every third posting is held "
+                   "out of tuning.")
+        out.append("")
+        out.append(matching["table"])
+        out.append("")
     if micro:
         out.append("## Microbenchmarks (Google Benchmark, median of 3)")
         out.append("")
@@ -716,15 +754,20 @@ def main():
             shutil.rmtree(index, ignore_errors=True)
     big = next((r for r in results if r["corpus"]["specimens"] == 100000), None)
     checks = targets(results, big)
+    matching = matching_figures(args.build, args.out)
+    if matching:
+        checks += matching_checks(matching)
+    else:
+        skipped.append("Job-ad matching skipped: ../shared/corpora/postings is not present.")
 
     os.makedirs(args.out, exist_ok=True)
     data = {"machine": info, "results": results, "microbenchmarks": micro,
             "targets": [{"target": t, "measured": m, "met": ok} for t, m, ok in checks],
-            "notes": skipped}
+            "matching": matching and matching["figures"], "notes": skipped}
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1)
     with open(os.path.join(args.out, "report.md"), "w", encoding="utf-8") as f:
-        f.write(report_markdown(info, results, micro, checks, skipped))
+        f.write(report_markdown(info, results, micro, checks, skipped, matching))
     plot(results, os.path.join(args.out, "plot.png"))
     for name, measured, met in checks:
         verdict = "met" if met else ("not measured" if met is None else "NOT MET")

@@ -49,6 +49,14 @@ inline std::string source_path(const std::string& relative) {
   return std::string(OTIOSE_SOURCE_DIR) + "/" + relative;
 }
 
+// The bundled catalogue's specimens: one data/roles/*.json each.
+inline std::size_t catalogue_size() {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(source_path("data/roles")))
+    n += e.path().extension() == ".json";
+  return n;
+}
+
 inline std::string seed_page() {
   return read_file(std::string(OTIOSE_TEST_DATA) + "/pages/seed-page.txt");
 }

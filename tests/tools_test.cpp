@@ -85,6 +85,44 @@ TEST_CASE("otiose-search finds the seed by 'strategic oversight', with related s
   CHECK(roles["hits"][0]["source"].is_null());
 }
 
+TEST_CASE("each new specimen is found by its title and by two of its aliases") {
+  struct Case {
+    const char* slug;
+    const char* names[3];
+  };
+  const Case cases[] = {
+      {"software-engineer", {"Software Engineer", "Software Developer", "Java Developer"}},
+      {"frontend-engineer", {"Frontend Engineer", "Front-End Developer", "JavaScript Developer"}},
+      {"backend-engineer", {"Backend Engineer", "Node.js Developer", "Python Developer"}},
+      {"full-stack-developer",
+       {"Full-Stack Developer", "Full Stack Engineer", "Fullstack Developer"}},
+      {"mobile-developer", {"Mobile Developer", "iOS Developer", "Android Engineer"}},
+      {"security-engineer", {"Security Engineer", "AppSec Engineer", "Cyber Security Engineer"}},
+      {"machine-learning-engineer", {"Machine Learning Engineer", "MLOps Engineer", "ML Engineer"}},
+      {"platform-engineer", {"Platform Engineer", "Infrastructure Engineer", "Cloud Engineer"}},
+      {"qa-engineer", {"QA Engineer", "QA Tester", "Software Tester"}},
+      {"head-of-engineering",
+       {"Head of Engineering", "VP of Engineering", "Director of Engineering"}},
+      {"wordpress-developer",
+       {"WordPress Developer", "WooCommerce Developer", "WordPress Engineer"}},
+      {"ui-designer", {"UI Designer", "Visual Designer", "Graphic Designer"}},
+      {"business-development-manager",
+       {"Business Development Manager", "Partnerships Manager", "Head of Business Development"}},
+      {"account-manager", {"Account Manager", "Key Account Manager", "Partner Account Manager"}},
+      {"customer-support-specialist",
+       {"Customer Support Specialist", "Customer Support Advocate", "Support Specialist"}},
+      {"community-manager", {"Community Manager", "Online Community Manager", "Community Lead"}},
+  };
+  for (const auto& c : cases) {
+    for (const char* name : c.names) {
+      INFO(c.slug << ": " << name);
+      json j = parse(search("'" + std::string(name) + "' --type role --related 0 --json"));
+      REQUIRE(j["hits"].size() >= 1);
+      CHECK(j["hits"][0]["slug"] == c.slug);
+    }
+  }
+}
+
 TEST_CASE("a quote hit carries its kind, its source and its owner") {
   json j = parse(search("'\"expensive human router\"' --json"));
   REQUIRE(j["hits"].size() >= 1);
@@ -97,8 +135,8 @@ TEST_CASE("a quote hit carries its kind, its source and its owner") {
 }
 
 TEST_CASE("filters and sorts do what they say") {
-  json by_salary = parse(search("'' --type role --sort salary --limit 48 --related 0 --json"));
-  REQUIRE(by_salary["hits"].size() == 48);
+  json by_salary = parse(search("'' --type role --sort salary --limit 100 --related 0 --json"));
+  REQUIRE(by_salary["hits"].size() == otiose::test::catalogue_size());
   std::vector<long> salaries;
   for (const auto& h : by_salary["hits"]) {
     CHECK(h["type"] == "role");
