@@ -26,7 +26,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 2;
+inline constexpr int kIndexFormat = 3;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";

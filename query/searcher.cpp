@@ -136,7 +136,7 @@ struct Searcher::Impl {
     std::vector<RelatedSpecimen> out;
     for (const auto& n : neighbours) {
       detail::Card c = s.card(db, n.slug);
-      out.push_back({n.slug, c.title, c.tagline, n.match, n.cosine});
+      out.push_back({n.slug, c.title, c.tagline, n.match, n.cosine, {}});
     }
     return out;
   }
@@ -245,10 +245,21 @@ std::vector<RelatedSpecimen> Searcher::related(std::string_view slug, std::size_
   });
 }
 
-std::vector<RelatedSpecimen> Searcher::related_text(std::string_view text, std::size_t k) const {
+AdMatches Searcher::match_text(std::string_view text, std::size_t k) const {
   return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) {
-    return impl_->cards(s, db, s.model().related_text(text, k));
+    TextMatches found = s.model().match_text(text, k);
+    AdMatches out;
+    out.confident = found.confident;
+    for (auto& m : found.matches) {
+      detail::Card c = s.card(db, m.slug);
+      out.related.push_back({m.slug, c.title, c.tagline, m.match, m.cosine, std::move(m.name)});
+    }
+    return out;
   });
+}
+
+std::vector<RelatedSpecimen> Searcher::related_text(std::string_view text, std::size_t k) const {
+  return match_text(text, k).related;
 }
 
 std::vector<TermShare> Searcher::explain(std::string_view a, std::string_view b,

@@ -21,6 +21,7 @@
 
 #include "similarity/config_json.h"
 #include "similarity/model_file.h"
+#include "similarity/names.h"
 #include "similarity/scoring.h"
 
 namespace otiose {
@@ -269,10 +270,47 @@ std::vector<std::uint64_t> as_u64(const std::int64_t* p, std::size_t count) {
   return std::vector<std::uint64_t>(p, p + count);
 }
 
-// Step 5: the file, in the order of model_format.h's sections.
+// Step 5: the SYSTEM MATCH % scale, from every stored neighbour cosine.
+std::vector<double> scale_of(const Neighbours& top) {
+  std::vector<double> cosines;
+  cosines.reserve(top.cosine.size());
+  for (std::size_t i = 0; i < top.index.size(); ++i)
+    if (top.index[i] != detail::kNoNeighbour) cosines.push_back(top.cosine[i]);
+  return detail::match_scale(cosines);
+}
+
+// Step 6: each specimen's title and aliases as name keys, sorted, with
+// their owners: what a pasted ad is searched for.
+struct NameTable {
+  std::vector<std::string> keys;
+  std::vector<std::uint32_t> owners;
+};
+NameTable name_table(const std::vector<const Record*>& records) {
+  std::vector<std::pair<std::string, std::uint32_t>> pairs;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    auto add = [&](const std::string& name) {
+      std::string key = detail::name_key(name);
+      if (!key.empty()) pairs.emplace_back(std::move(key), static_cast<std::uint32_t>(i));
+    };
+    add(records[i]->title);
+    if (records[i]->aliases)
+      for (const auto& a : *records[i]->aliases) add(a);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  NameTable t;
+  for (auto& [key, owner] : pairs) {
+    t.keys.push_back(std::move(key));
+    t.owners.push_back(owner);
+  }
+  return t;
+}
+
+// Step 7: the file, in the order of model_format.h's sections.
 void write_model_file(Env& env, const std::string& path, const TfidfConfig& config,
                       const std::vector<const Record*>& records, const Vocabulary& v,
-                      const RowMatrix& rows, const ColMatrix& cols, const Neighbours& top) {
+                      const RowMatrix& rows, const ColMatrix& cols, const Neighbours& top,
+                      const std::vector<double>& scale, const NameTable& names) {
   const std::size_t n = records.size();
   const auto nnz = static_cast<std::size_t>(rows.nonZeros());
   detail::ModelFileWriter w;
@@ -291,6 +329,9 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
   w.add(detail::kColVal, cols.valuePtr(), nnz * sizeof(double));
   w.add(detail::kTopIdx, top.index);
   w.add(detail::kTopVal, top.cosine);
+  w.add(detail::kMatchScale, scale);
+  w.add(detail::kNameKeys, detail::string_table(names.keys));
+  w.add(detail::kNameOwners, names.owners);
   w.write(env, path, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(v.terms.size()), nnz,
           static_cast<std::uint32_t>(config.top_k));
 }
@@ -325,8 +366,8 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
       all_pairs(rows, split_dense_terms(rows, cols), config.top_k, threads, progress, stats);
   stats.all_pairs_seconds = seconds_since(pairs_start);
 
-  write_model_file(env ? *env : *Env::Default(), path, config, records, vocabulary, rows, cols,
-                   top);
+  write_model_file(env ? *env : *Env::Default(), path, config, records, vocabulary, rows, cols, top,
+                   scale_of(top), name_table(records));
   return stats;
 }
 

@@ -33,6 +33,11 @@ enum SectionId : std::uint32_t {
   kColVal,      // f64[nnz]
   kTopIdx,      // u32[n_docs * top_k], kNoNeighbour pads a short list
   kTopVal,      // f64[n_docs * top_k]
+  kMatchScale,  // f64[kScaleBins + 1]: the share of specimen pairs with a
+                // cosine below b / kScaleBins (SYSTEM MATCH %'s scale)
+  kNameKeys,    // u32 offsets[n_names + 1], then each title and alias as
+                // name_key() folds it, sorted
+  kNameOwners,  // u32[n_names]: the specimen each name key belongs to
   kBlockSums,   // u64 checksum of each kBlockSize bytes after the header
   kSectionCount = kBlockSums,
 };

@@ -15,6 +15,7 @@
 
 #include "similarity/config_json.h"
 #include "similarity/model_format.h"
+#include "similarity/names.h"
 #include "similarity/scoring.h"
 
 namespace otiose {
@@ -45,6 +46,13 @@ struct SimilarityModel::Impl {
   const double* col_val = nullptr;
   const std::uint32_t* top_idx = nullptr;
   const double* top_val = nullptr;
+  const double* scale = nullptr;  // kScaleBins + 1 cumulative shares
+  const std::uint32_t* name_offsets = nullptr;
+  const char* name_bytes = nullptr;
+  std::uint64_t name_blob = 0;
+  std::uint64_t n_names = 0;
+  const std::uint32_t* name_owners = nullptr;
+  detail::AdMatching ad;
   TfidfConfig config;
   std::unordered_set<std::string> stop_words;
 
@@ -137,14 +145,17 @@ struct SimilarityModel::Impl {
     return out;
   }
 
-  detail::SparseVector vectorize(std::string_view text) const {
+  // The text's l2-normalised TF-IDF vector; `dampened` takes the square
+  // root of each count first (the ad matcher's weighting).
+  detail::SparseVector vectorize(std::string_view text, bool dampened = false) const {
     detail::SparseVector v;
     for (const auto& [term, count] : detail::count_terms(text, config, stop_words)) {
       auto t = find_term(term);
-      if (t >= 0) check(idf + t, 8);
-      if (t >= 0)
-        v.emplace_back(static_cast<std::uint32_t>(t),
-                       detail::tf_weight(count, config.sublinear_tf) * idf[t]);
+      if (t < 0) continue;
+      check(idf + t, 8);
+      double tf = dampened ? std::sqrt(static_cast<double>(count))
+                           : detail::tf_weight(count, config.sublinear_tf);
+      v.emplace_back(static_cast<std::uint32_t>(t), tf * idf[t]);
     }
     std::sort(v.begin(), v.end());
     double norm = 0;
@@ -154,23 +165,91 @@ struct SimilarityModel::Impl {
     return v;
   }
 
-  std::vector<Neighbour> top(const detail::SparseVector& query, std::uint32_t skip,
-                             std::size_t k) const {
+  // Every specimen's cosine with `query` but `skip`'s, those above 0.
+  std::vector<Scored> score_all(const detail::SparseVector& query, std::uint32_t skip) const {
     std::vector<double> acc(n_docs(), 0.0);
     std::vector<std::uint32_t> touched;
     std::vector<Scored> scored;
     for (const auto& q : query) span(col_ptr, col_idx, col_val, q.first, n_docs());
     detail::accumulate(query, col_ptr, col_idx, col_val, skip, acc, touched, scored, n_docs());
+    return scored;
+  }
+
+  std::vector<Neighbour> top(const detail::SparseVector& query, std::uint32_t skip,
+                             std::size_t k) const {
+    std::vector<Scored> scored = score_all(query, skip);
     detail::keep_best(scored, k);
     return to_neighbours(scored);
+  }
+
+  int match_of(double cosine) const {
+    check(scale, (detail::kScaleBins + 1) * sizeof(double));
+    return detail::match_on_scale(scale, cosine);
   }
 
   std::vector<Neighbour> to_neighbours(const std::vector<Scored>& scored) const {
     std::vector<Neighbour> out;
     for (const auto& s : scored) {
       double c = std::min(1.0, s.score);
-      out.push_back({std::string(slug(s.index)), c, detail::match_of(c)});
+      out.push_back({std::string(slug(s.index)), c, match_of(c)});
     }
+    return out;
+  }
+
+  std::string_view name_key(std::size_t i) const {
+    return string_at(name_offsets, name_bytes, name_blob, i);
+  }
+
+  // The specimens whose title or alias folds to `key`.
+  std::vector<std::uint32_t> named(const std::string& key) const {
+    std::size_t lo = 0, hi = n_names;
+    while (lo < hi) {
+      std::size_t mid = lo + (hi - lo) / 2;
+      if (name_key(mid) < key)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    std::vector<std::uint32_t> owners;
+    for (; lo < n_names && name_key(lo) == key; ++lo) {
+      check(name_owners + lo, 4);
+      if (name_owners[lo] >= n_docs()) damaged("damaged similarity model (name owners)");
+      owners.push_back(name_owners[lo]);
+    }
+    return owners;
+  }
+
+  TextMatches match_text(std::string_view text, std::size_t k) const {
+    std::vector<Scored> scored = score_all(vectorize(text, true), detail::kNoNeighbour);
+    std::vector<double> cosine(n_docs(), 0.0);
+    for (const auto& s : scored) cosine[s.index] = s.score;
+    // The specimens the ad names as its own role, and how often.
+    std::vector<int> times(n_docs(), 0);
+    std::vector<std::string> names(n_docs());
+    for (const auto& m :
+         detail::self_mentions(text, [&](const std::string& key) { return named(key); }))
+      for (std::uint32_t owner : m.owners) {
+        if (times[owner]++ == 0) {
+          names[owner] = m.key;
+          if (cosine[owner] == 0.0) scored.push_back({owner, 0.0});
+        }
+      }
+    for (auto& s : scored)
+      s.score = cosine[s.index] + ad.name_bonus * std::log1p(static_cast<double>(times[s.index]));
+    detail::keep_best(scored, k);
+    TextMatches out;
+    for (const auto& s : scored) {
+      TextMatch m;
+      m.slug = std::string(slug(s.index));
+      m.cosine = std::min(1.0, cosine[s.index]);
+      m.score = s.score;
+      m.match = static_cast<int>(
+          std::lround(100.0 / (1.0 + std::exp(-ad.slope * (s.score - ad.confident)))));
+      m.named = times[s.index];
+      m.name = names[s.index];
+      out.matches.push_back(std::move(m));
+    }
+    out.confident = !out.matches.empty() && out.matches.front().score >= ad.confident;
     return out;
   }
 
@@ -286,6 +365,13 @@ struct SimilarityModel::Impl {
     col_val = reinterpret_cast<const double*>(section(detail::kColVal, nnz * 8));
     top_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kTopIdx, n * k * 4));
     top_val = reinterpret_cast<const double*>(section(detail::kTopVal, n * k * 8));
+    scale = reinterpret_cast<const double*>(
+        section(detail::kMatchScale, (detail::kScaleBins + 1) * sizeof(double)));
+    auto owners = section(detail::kNameOwners, UINT64_MAX);
+    if (table[detail::kNameOwners - 1].size % 4 != 0) damaged("damaged similarity model (names)");
+    n_names = table[detail::kNameOwners - 1].size / 4;
+    name_owners = reinterpret_cast<const std::uint32_t*>(owners);
+    strings(detail::kNameKeys, n_names, name_offsets, name_bytes, name_blob);
   }
 };
 
@@ -358,9 +444,13 @@ std::vector<TermShare> SimilarityModel::explain(std::string_view a, std::string_
   return Impl::shares(impl_->row(impl_->index_of(a)), impl_->row(impl_->index_of(b)), *impl_, n);
 }
 
+TextMatches SimilarityModel::match_text(std::string_view text, std::size_t k) const {
+  return impl_->match_text(text, k);
+}
+
 std::vector<TermShare> SimilarityModel::explain_text(std::string_view text, std::string_view slug,
                                                      std::size_t n) const {
-  return Impl::shares(impl_->vectorize(text), impl_->row(impl_->index_of(slug)), *impl_, n);
+  return Impl::shares(impl_->vectorize(text, true), impl_->row(impl_->index_of(slug)), *impl_, n);
 }
 
 }  // namespace otiose

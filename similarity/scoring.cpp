@@ -5,8 +5,29 @@
 
 namespace otiose::detail {
 
-int match_of(double cosine) {
-  return static_cast<int>(std::lround(100.0 * cosine));
+std::vector<double> match_scale(const std::vector<double>& cosines) {
+  std::vector<std::uint64_t> counts(kScaleBins, 0);
+  for (double c : cosines) {
+    auto bin = static_cast<std::size_t>(std::clamp(c, 0.0, 1.0) * static_cast<double>(kScaleBins));
+    ++counts[std::min(bin, kScaleBins - 1)];
+  }
+  std::vector<double> cdf(kScaleBins + 1, 0.0);
+  const double total = cosines.empty() ? 1.0 : static_cast<double>(cosines.size());
+  std::uint64_t below = 0;
+  for (std::size_t b = 0; b < kScaleBins; ++b) {
+    below += counts[b];
+    cdf[b + 1] = static_cast<double>(below) / total;
+  }
+  return cdf;
+}
+
+int match_on_scale(const double* cdf, double cosine) {
+  // The share at or below the cosine's bin: the closest pair of a catalogue
+  // reads 100, and equal cosines read alike.
+  auto bin = std::min(
+      static_cast<std::size_t>(std::clamp(cosine, 0.0, 1.0) * static_cast<double>(kScaleBins)),
+      kScaleBins - 1);
+  return static_cast<int>(std::lround(100.0 * std::clamp(cdf[bin + 1], 0.0, 1.0)));
 }
 
 bool better(const Scored& a, const Scored& b) {

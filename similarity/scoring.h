@@ -20,8 +20,32 @@ namespace otiose::detail {
 // A sparse vector: (term index, weight), term indices ascending.
 using SparseVector = std::vector<std::pair<std::uint32_t, double>>;
 
-// SYSTEM MATCH % of a cosine: round(100 * cosine).
-int match_of(double cosine);
+// SYSTEM MATCH % between specimens: the percentile of the pair's cosine
+// among the cosines of every specimen's stored nearest neighbours (its
+// top_k list), so that a specimen's closest reads like the published page
+// (98, 91, 84) and a pair that is nobody's neighbour reads near 0. The scale
+// is a table of kScaleBins + 1 cumulative shares, built with the model.
+inline constexpr std::size_t kScaleBins = 10000;
+
+// The table: cdf[b] is the share of `cosines` below b / kScaleBins.
+std::vector<double> match_scale(const std::vector<double>& cosines);
+
+// The percentage of `cosine` on the table: the share of stored neighbour
+// cosines at or below it (to a bin of 1 / kScaleBins), 0..100.
+int match_on_scale(const double* cdf, double cosine);
+
+// The pasted-ad matcher's settings (similarity/README.md, "A pasted job
+// ad"), chosen on the development set of real postings as a whole.
+struct AdMatching {
+  // Added to the cosine for a specimen the ad names as its own role:
+  // name_bonus * ln(1 + times named).
+  double name_bonus = 0.1;
+  // The calibrated SYSTEM MATCH % of an ad's score: 100 / (1 + exp(-slope *
+  // (score - confident))). A best score below `confident` (50 %) is "no
+  // close specimen".
+  double confident = 0.146;
+  double slope = 20.0;
+};
 
 // A specimen's score. Best first; equal scores by position, which is slug
 // order.

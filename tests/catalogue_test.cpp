@@ -5,8 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <set>
 
+#include "similarity/names.h"
 #include "test_util.h"
 
 namespace {
@@ -180,5 +182,105 @@ TEST_CASE("related lists a reader would agree with") {
   for (const auto& [a, b] : near) {
     INFO(a << " -> " << b);
     CHECK(in_top(a, b, 3));
+  }
+}
+
+TEST_CASE("the seed job description finds its specimen first, at 90 % or more") {
+  Catalogue c;
+  auto found = c.model->match_text(otiose::test::seed_job_description(), 3);
+  REQUIRE(found.matches.size() == 3);
+  CHECK(found.confident);
+  CHECK(found.matches[0].slug == "senior-customer-service-manager");
+  CHECK(found.matches[0].match >= 90);
+  CHECK(found.matches[0].named >= 1);
+}
+
+TEST_CASE("an ad that names its role finds it first among another role's words") {
+  Catalogue c;
+  auto found =
+      c.model->match_text(otiose::test::read_file(std::string(OTIOSE_TEST_DATA) +
+                                                  "/ads/technical-writer-among-marketing.txt"),
+                          3);
+  REQUIRE_FALSE(found.matches.empty());
+  CHECK(found.confident);
+  CHECK(found.matches[0].slug == "technical-writer");
+  CHECK(found.matches[0].name == "technical writer");
+  // Without the name, the marketing words win: the name is what decides.
+  auto plain =
+      c.model->related_text(otiose::test::read_file(std::string(OTIOSE_TEST_DATA) +
+                                                    "/ads/technical-writer-among-marketing.txt"),
+                            3);
+  REQUIRE_FALSE(plain.empty());
+}
+
+TEST_CASE("an ad for a job no specimen is says so") {
+  Catalogue c;
+  auto found = c.model->match_text(
+      otiose::test::read_file(std::string(OTIOSE_TEST_DATA) + "/ads/pastry-chef.txt"), 3);
+  REQUIRE_FALSE(found.matches.empty());  // the closest are named anyway
+  CHECK_FALSE(found.confident);
+  CHECK(found.matches[0].match < 50);
+  CHECK(found.matches[0].named == 0);
+}
+
+TEST_CASE("SYSTEM MATCH % between specimens is symmetric, monotonic in the cosine, 0..100") {
+  Catalogue c;
+  const std::size_t n = c.model->size();
+  std::map<std::pair<std::string, std::string>, std::pair<double, int>> pairs;
+  std::size_t first_high = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string a = c.model->slug(i);
+    auto all = c.model->related(a, n - 1);
+    if (!all.empty() && all[0].match >= 85) ++first_high;
+    for (const auto& r : all) pairs[{a, r.slug}] = {r.cosine, r.match};
+  }
+  std::vector<std::pair<double, int>> by_cosine;
+  for (const auto& [key, value] : pairs) {
+    INFO(key.first << " ~ " << key.second);
+    CHECK(value.second >= 0);
+    CHECK(value.second <= 100);
+    auto other = pairs.find({key.second, key.first});
+    REQUIRE(other != pairs.end());
+    CHECK(other->second.second == value.second);
+    by_cosine.push_back(value);
+  }
+  std::sort(by_cosine.begin(), by_cosine.end());
+  for (std::size_t i = 1; i < by_cosine.size(); ++i)
+    CHECK(by_cosine[i - 1].second <= by_cosine[i].second);
+  // Read like the published page: most specimens' closest at 85 or more,
+  // and a pair that is nobody's neighbour low.
+  CHECK(first_high * 2 > n);
+  CHECK(by_cosine.front().second <= 5);
+}
+
+TEST_CASE("name keys fold titles; self-mentions need a cue") {
+  using otiose::detail::name_key;
+  CHECK(name_key("Senior Front-End Developer") == "frontend developer");
+  CHECK(name_key("Node.js Developer") == "nodejs developer");
+  CHECK(name_key("Certified ScrumMaster (CSM)") == "certified scrummaster");
+  CHECK(name_key("Lead") == "");
+  CHECK(name_key("Head of Engineering") == "head of engineering");
+  auto lookup = [](const std::string& key) -> std::vector<std::uint32_t> {
+    if (key == "technical writer") return {7};
+    if (key == "product manager") return {3};
+    return {};
+  };
+  struct Case {
+    const char* text;
+    std::vector<std::string> keys;
+  };
+  const Case cases[] = {
+      {"As a Senior Technical Writer you will write.", {"technical writer"}},
+      {"We're looking for an experienced technical writer.", {"technical writer"}},
+      {"We are hiring Technical Writers!", {"technical writers"}},
+      {"You will partner with product managers and technical writers.", {}},
+      {"Join us as our next Product Manager (Payments).", {"product manager"}},
+      {"The product manager owns the roadmap.", {}},
+  };
+  for (const auto& k : cases) {
+    INFO(k.text);
+    std::vector<std::string> got;
+    for (const auto& m : otiose::detail::self_mentions(k.text, lookup)) got.push_back(m.key);
+    CHECK(got == k.keys);
   }
 }

@@ -87,7 +87,8 @@ TEST_CASE("three documents, cosines checked by hand") {
   REQUIRE(related.size() == 1);
   CHECK(related[0].slug == "b");
   CHECK(related[0].cosine == Approx(expected).epsilon(1e-12));
-  CHECK(related[0].match == 37);
+  // The closest (here the only) pair of neighbours reads 100.
+  CHECK(related[0].match == 100);
   CHECK(model.related("c", 10).empty());  // nothing shared: no neighbours at 0%
   CHECK(model.cosine("a", "c") == 0.0);
   CHECK(model.related_text("Banana!", 3)[0].slug == "a");
@@ -231,13 +232,14 @@ TEST_CASE("a damaged model file is a clear error naming the file") {
     auto before = m.related(last, m.stored_k());
     REQUIRE_FALSE(before.empty());
     std::string flipped = bytes;
-    // The block sums' offset, from the last entry of the section table.
-    std::uint64_t sums = 0;
-    std::memcpy(&sums,
+    // The stored cosines' section, from the section table.
+    otiose::detail::Section top{};
+    std::memcpy(&top,
                 bytes.data() + sizeof(otiose::detail::Header) +
-                    (otiose::detail::kBlockSums - 1) * sizeof(otiose::detail::Section) + 8,
-                8);
-    flipped[sums - 9] = static_cast<char>(flipped[sums - 9] ^ 0x01);  // the last cosine
+                    (otiose::detail::kTopVal - 1) * sizeof(otiose::detail::Section),
+                sizeof top);
+    std::size_t at = top.offset + top.size - 2;  // in the last cosine
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x01);
     otiose::test::write_file(c.dir / "late.bin", flipped);
     SimilarityModel damaged(c.dir / "late.bin");
     CHECK_THROWS_WITH(damaged.related(last, damaged.stored_k()),

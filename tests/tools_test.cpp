@@ -67,10 +67,13 @@ TEST_CASE("otiose-search finds the seed by 'strategic oversight', with related s
                             "snippet", "score", "related"})
       CHECK(h.contains(key));
     CHECK(h["related"].size() == 3);
+    int previous = 100;
     for (const auto& r : h["related"]) {
       CHECK(r["slug"] != h["slug"]);
-      CHECK(r["match"].get<int>() ==
-            static_cast<int>(std::lround(100 * r["cosine"].get<double>())));
+      // A percentile, in the list's order.
+      CHECK(r["match"].get<int>() >= 0);
+      CHECK(r["match"].get<int>() <= previous);
+      previous = r["match"].get<int>();
       CHECK_FALSE(r["title"].get<std::string>().empty());
       CHECK_FALSE(r["tagline"].get<std::string>().empty());
     }
@@ -218,12 +221,38 @@ TEST_CASE("a pasted job description matches through --file and stdin") {
   CHECK(from_file["slug"].is_null());
   CHECK(from_file["title"].is_null());
   CHECK(from_file["related"][0]["slug"] == "senior-customer-service-manager");
+  CHECK(from_file["related"][0]["match"].get<int>() >= 90);
+  CHECK(from_file["related"][0]["recognised"] == "customer service manager");
+  CHECK(from_file["confident"] == true);
   json from_stdin = parse(related("--file - --json", otiose::test::seed_job_description()));
   CHECK(from_stdin["related"] == from_file["related"]);
   json explained = parse(related("scrum-master --top 1 --explain --json"));
   auto terms = explained["related"][0]["explain"];
   REQUIRE(terms.size() >= 1);
   CHECK(terms[0]["share"].get<double>() > 0);
+}
+
+TEST_CASE("an ad for a job no specimen is: 'no close specimen', and confident false") {
+  std::string ad = std::string(OTIOSE_TEST_DATA) + "/ads/pastry-chef.txt";
+  Ran text = related("--file " + ad);
+  REQUIRE(text.status == 0);
+  CHECK(text.out.find("no close specimen") != std::string::npos);
+  json j = parse(related("--file " + ad + " --json"));
+  CHECK(j["confident"] == false);
+  REQUIRE(j["related"].size() == 3);  // the closest, named anyway
+  CHECK(j["related"][0]["match"].get<int>() < 50);
+  CHECK(j["related"][0]["recognised"].is_null());
+  // A specimen's card has no such field.
+  CHECK_FALSE(parse(related("scrum-master --json")).contains("confident"));
+}
+
+TEST_CASE("explaining a pasted ad names the role it recognised and the shared terms") {
+  std::string ad = std::string(OTIOSE_TEST_DATA) + "/ads/technical-writer-among-marketing.txt";
+  Ran r = related("--file " + ad + " --top 1 --explain");
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("Technical Writer") != std::string::npos);
+  CHECK(r.out.find("named as the ad's own role: \"technical writer\"") != std::string::npos);
+  CHECK(r.out.find("shared terms (share of the cosine):") != std::string::npos);
 }
 
 TEST_CASE("every tool answers --help and --version, and usage errors exit 2") {

@@ -37,6 +37,10 @@ Examples:
   otiose-related --file job-ad.txt --top 3
   pbpaste | otiose-related --file - --json | jq -r '.related[0].slug'
 
+For a pasted text, SYSTEM MATCH % is a confidence (50 and over: a close
+match); when even the best is under 50 the output says "no close specimen"
+and --json has "confident": false.
+
 Exit codes: 0 success; 2 usage; 3 unknown specimen (the message lists the
 closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
   std::string specimen, index_flag, text, file;
@@ -70,6 +74,7 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
     otiose::Searcher searcher(otiose::resolve_index_path(index_flag));
     std::string slug, title;
     std::vector<otiose::RelatedSpecimen> related;
+    bool confident = true;
     std::vector<std::vector<otiose::TermShare>> reasons;  // with --explain, one a related
     // Each Searcher call answers from one generation, but this answer takes
     // several: when otiose-index switched generations meanwhile, answer
@@ -77,7 +82,9 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
     for (int attempt = 0; attempt < 10; ++attempt) {
       std::string generation = searcher.generation();
       if (by_text) {
-        related = searcher.related_text(text, top);
+        otiose::AdMatches matches = searcher.match_text(text, top);
+        related = std::move(matches.related);
+        confident = matches.confident;
       } else {
         slug = searcher.resolve(specimen);
         title = searcher.get(slug).title;
@@ -99,6 +106,9 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
                                     {"tagline", r.tagline},
                                     {"match", r.match},
                                     {"cosine", r.cosine}};
+        if (by_text)
+          item["recognised"] = r.recognised.empty() ? nlohmann::ordered_json(nullptr)
+                                                    : nlohmann::ordered_json(r.recognised);
         if (explain) {
           nlohmann::ordered_json terms = nlohmann::ordered_json::array();
           for (const auto& t : reasons[i])
@@ -108,12 +118,12 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
         }
         list.push_back(item);
       }
-      std::cout << nlohmann::ordered_json{{"slug", by_text ? nlohmann::ordered_json(nullptr)
-                                                           : nlohmann::ordered_json(slug)},
-                                          {"title", by_text ? nlohmann::ordered_json(nullptr)
-                                                            : nlohmann::ordered_json(title)},
-                                          {"related", list}}
-                       .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+      nlohmann::ordered_json out{
+          {"slug", by_text ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(slug)},
+          {"title", by_text ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(title)}};
+      if (by_text) out["confident"] = confident;
+      out["related"] = list;
+      std::cout << out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
                 << '\n';
       return otiose::cli::kOk;
     }
@@ -122,6 +132,10 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
               << (by_text ? std::string("  (for the pasted text)") : "  (for " + title + ")")
               << st.reset() << "\n";
     if (related.empty()) std::cout << "\nnothing shares a term with it\n";
+    if (by_text && !related.empty() && !confident)
+      std::cout << "\n"
+                << st.yellow() << "no close specimen:" << st.reset()
+                << " nothing in the catalogue is this job; the closest are below\n";
     for (std::size_t i = 0; i < related.size(); ++i) {
       const auto& r = related[i];
       std::cout << "\n"
@@ -129,6 +143,11 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
                 << st.bold() << r.title << st.reset() << "\n"
                 << r.tagline << "\n";
       if (explain) {
+        if (!r.recognised.empty())
+          std::cout << st.dim() << "  named as the ad's own role: " << st.reset() << "\""
+                    << r.recognised << "\"\n";
+        if (!reasons[i].empty())
+          std::cout << st.dim() << "  shared terms (share of the cosine):" << st.reset() << "\n";
         for (const auto& t : reasons[i])
           std::cout << st.dim() << "  " << percent(t.share) << "  " << st.reset() << t.term << "\n";
       }

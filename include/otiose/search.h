@@ -48,8 +48,20 @@ struct RelatedSpecimen {
   std::string slug;
   std::string title;
   std::string tagline;
-  int match = 0;      // SYSTEM MATCH %: round(100 * cosine)
+  // SYSTEM MATCH %, 0..100. Between specimens: the percentile of `cosine`
+  // among every specimen's nearest-neighbour cosines. For a pasted ad: the
+  // matcher's calibrated confidence (50 and up: a close match).
+  int match = 0;
   double cosine = 0;  // 0..1
+  // For a pasted ad: the title or alias by which it names this specimen as
+  // its own role (folded: "technical writer"), or empty.
+  std::string recognised;
+};
+
+// What a pasted job ad matches (Searcher::match_text).
+struct AdMatches {
+  std::vector<RelatedSpecimen> related;  // best first
+  bool confident = false;                // false: no close specimen (the closest are listed anyway)
 };
 
 struct Hit {
@@ -103,7 +115,11 @@ class OTIOSE_EXPORT Searcher {
 
   // The k specimens most like `slug` (stored lists; k beyond them computes).
   std::vector<RelatedSpecimen> related(std::string_view slug, std::size_t k) const;
-  // The k specimens most like a pasted text.
+  // Which specimen is this job ad? The k best matches of a pasted text by
+  // the ad matcher (similarity.h, SimilarityModel::match_text), and whether
+  // the best is a close one.
+  AdMatches match_text(std::string_view text, std::size_t k) const;
+  // match_text(text, k).related.
   std::vector<RelatedSpecimen> related_text(std::string_view text, std::size_t k) const;
   // Why two specimens (or a text and a specimen) match.
   std::vector<TermShare> explain(std::string_view a, std::string_view b, std::size_t n) const;

@@ -60,7 +60,28 @@ OTIOSE_EXPORT std::string specimen_text(const Record& record, const TfidfConfig&
 struct Neighbour {
   std::string slug;
   double cosine = 0;  // 0..1
-  int match = 0;      // round(100 * cosine): SYSTEM MATCH %
+  // SYSTEM MATCH %, 0..100: the percentile of `cosine` among every
+  // specimen's stored nearest-neighbour cosines (README.md, "SYSTEM MATCH %").
+  int match = 0;
+};
+
+// One specimen a pasted job ad matches (SimilarityModel::match_text).
+struct TextMatch {
+  std::string slug;
+  double cosine = 0;  // the ad's TF-IDF vector (sqrt tf) against the specimen's, 0..1
+  double score = 0;   // what the list is ranked by: cosine, plus the bonus for being named
+  // SYSTEM MATCH % for an ad: a confidence calibrated on real postings,
+  // 0..100, monotonic in `score`; below 50 the specimen is no close match.
+  int match = 0;
+  int named = 0;     // times the ad names this specimen as its own role
+  std::string name;  // the title or alias it named (folded, e.g. "technical writer"), or empty
+};
+
+struct TextMatches {
+  std::vector<TextMatch> matches;  // best first
+  // False when even the best match is weak: no specimen is this job (the
+  // closest are listed all the same).
+  bool confident = false;
 };
 
 // A shared term's part in a cosine (explain).
@@ -96,7 +117,7 @@ build_model(const std::vector<const Record*>& records, const TfidfConfig& config
 // naming the file. Every const member is safe to call from many threads.
 class OTIOSE_EXPORT SimilarityModel {
  public:
-  static constexpr std::uint32_t kFormatVersion = 2;
+  static constexpr std::uint32_t kFormatVersion = 3;
 
   // Maps `path` through `env` (nullptr: Env::Default()).
   explicit SimilarityModel(const std::string& path, Env* env = nullptr);
@@ -118,16 +139,22 @@ class OTIOSE_EXPORT SimilarityModel {
   // list; a larger k computes. Throws Error(kNotFound) for an unknown slug.
   std::vector<Neighbour> related(std::string_view slug, std::size_t k) const;
 
-  // The k specimens most like `text` (a pasted job ad), with the catalogue's
-  // vocabulary and IDF.
+  // The k specimens whose TF-IDF vectors are most like `text`'s, with the
+  // catalogue's vocabulary and IDF: the plain cosine scikit-learn computes.
   std::vector<Neighbour> related_text(std::string_view text, std::size_t k) const;
+
+  // Which specimen is this job ad? The k best by the ad matcher (README.md):
+  // the cosine with the ad's term counts dampened (sqrt), plus a bonus for a
+  // specimen the ad names as its own role ("As a Technical Writer you
+  // will..."), with a calibrated match and the "no close specimen" signal.
+  TextMatches match_text(std::string_view text, std::size_t k) const;
 
   // The cosine between two specimens. Throws Error(kNotFound).
   double cosine(std::string_view a, std::string_view b) const;
 
   // Why `a` and `b` match: their shared terms by contribution, at most `n`.
   std::vector<TermShare> explain(std::string_view a, std::string_view b, std::size_t n) const;
-  // Why `text` matches `slug`.
+  // Why `text` matches `slug`: the shared terms of match_text's cosine.
   std::vector<TermShare> explain_text(std::string_view text, std::string_view slug,
                                       std::size_t n) const;
 

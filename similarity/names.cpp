@@ -1,0 +1,163 @@
+#include "similarity/names.h"
+
+#include <algorithm>
+#include <array>
+#include <initializer_list>
+
+namespace otiose::detail {
+namespace {
+
+bool is_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool token_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '#';
+}
+
+template <std::size_t N>
+bool one_of(const std::string& word, const std::array<const char*, N>& words) {
+  return std::any_of(words.begin(), words.end(), [&](const char* w) { return word == w; });
+}
+
+// Words that say how senior a role is, not which role.
+constexpr std::array<const char*, 15> kSeniority = {
+    "senior", "sr", "junior", "jr", "lead", "staff", "principal", "associate",
+    "intern", "ii", "iii",    "iv", "mid",  "level", "entry"};
+
+// Words an ad puts between its cue and its role ("an experienced, remote
+// Senior Product Owner").
+constexpr std::array<const char*, 34> kAdjectives = {
+    "experienced", "talented", "skilled",   "passionate", "motivated",  "driven",    "ambitious",
+    "seasoned",    "remote",   "new",       "first",      "full",       "time",      "founding",
+    "dedicated",   "strong",   "great",     "creative",   "curious",    "technical", "hands",
+    "on",          "interim",  "freelance", "contract",   "contractor", "part",      "exceptional",
+    "outstanding", "dynamic",  "proactive", "hybrid",     "brilliant",  "additional"};
+
+constexpr std::array<const char*, 5> kArticles = {"a", "an", "the", "our", "your"};
+
+// The words before a role that say the ad is for it.
+const std::initializer_list<std::initializer_list<const char*>> kCues = {{"as"},
+                                                                         {"looking", "for"},
+                                                                         {"searching", "for"},
+                                                                         {"seeking"},
+                                                                         {"hiring"},
+                                                                         {"hire"},
+                                                                         {"you", "re"},
+                                                                         {"you", "are"},
+                                                                         {"need"},
+                                                                         {"join", "us", "as"},
+                                                                         {"position", "of"},
+                                                                         {"role", "of"},
+                                                                         {"be"}};
+
+constexpr std::size_t kMaxNameTokens = 8;
+
+// The length of the cue at tokens[i], or 0.
+std::size_t cue_at(const std::vector<std::string>& tokens, std::size_t i) {
+  for (const auto& cue : kCues) {
+    std::size_t n = 0;
+    for (const char* w : cue) {
+      if (i + n >= tokens.size() || tokens[i + n] != w) break;
+      ++n;
+    }
+    if (n == cue.size()) return n;
+  }
+  return 0;
+}
+
+// The longest known name starting at tokens[p], seniority words inside it
+// skipped as name_key() skips them; no owners when there is none.
+SelfMention longest_name(
+    const std::vector<std::string>& tokens, std::size_t p,
+    const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup) {
+  SelfMention best;
+  std::string key;
+  for (std::size_t q = p; q < tokens.size() && q < p + kMaxNameTokens; ++q) {
+    if (one_of(tokens[q], kSeniority)) continue;
+    key += (key.empty() ? "" : " ") + tokens[q];
+    auto owners = lookup(key);
+    if (owners.empty() && key.size() > 1 && key.back() == 's')
+      owners = lookup(key.substr(0, key.size() - 1));
+    if (!owners.empty()) best = {key, std::move(owners)};
+  }
+  return best;
+}
+
+}  // namespace
+
+std::vector<std::string> name_tokens(std::string_view text) {
+  // Fold first: lower case, no bracketed asides, joined hyphenations and
+  // ".js", apostrophes (ASCII or U+2019) as breaks.
+  std::string folded;
+  folded.reserve(text.size());
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '(') {
+      ++depth;
+      continue;
+    }
+    if (c == ')') {
+      if (depth > 0) --depth;
+      continue;
+    }
+    if (depth > 0) continue;
+    bool letter_before = i > 0 && is_letter(text[i - 1]);
+    bool letter_after = i + 1 < text.size() && is_letter(text[i + 1]);
+    if (c == '-' && letter_before && letter_after) continue;  // front-end
+    if (c == '.' && letter_before && i + 2 < text.size() &&
+        (text[i + 1] == 'j' || text[i + 1] == 'J') && (text[i + 2] == 's' || text[i + 2] == 'S'))
+      continue;  // Node.js
+    folded += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  std::vector<std::string> tokens;
+  std::string word;
+  for (char c : folded) {
+    if (token_char(c)) {
+      word += c;
+    } else if (!word.empty()) {
+      tokens.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) tokens.push_back(std::move(word));
+  return tokens;
+}
+
+std::string name_key(std::string_view name) {
+  std::string key;
+  for (const auto& t : name_tokens(name)) {
+    if (one_of(t, kSeniority)) continue;
+    if (!key.empty()) key += ' ';
+    key += t;
+  }
+  return key;
+}
+
+std::vector<SelfMention> self_mentions(
+    std::string_view text,
+    const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup) {
+  const std::vector<std::string> tokens = name_tokens(text);
+  std::vector<SelfMention> out;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    std::size_t n = cue_at(tokens, i);
+    if (n == 0) continue;
+    std::size_t p = i + n;
+    if (p < tokens.size() && one_of(tokens[p], kArticles)) ++p;
+    // The first place from which a known name starts, skipping adjectives
+    // and seniority words ("an experienced senior technical writer": the
+    // name may itself start with one, as "technical writer" does).
+    for (; p < tokens.size(); ++p) {
+      SelfMention found = longest_name(tokens, p, lookup);
+      if (!found.owners.empty()) {
+        out.push_back(std::move(found));
+        break;
+      }
+      if (!one_of(tokens[p], kSeniority) && !one_of(tokens[p], kAdjectives)) break;
+    }
+  }
+  return out;
+}
+
+}  // namespace otiose::detail
