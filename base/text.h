@@ -36,7 +36,8 @@ std::string ascii_lower(std::string_view s);
 // "sr-manager-rmo").
 std::string slugify(std::string_view name);
 
-// Levenshtein distance in bytes (insert, delete, substitute: 1 each).
+// Edit distance in bytes: insert, delete, substitute, or swap two
+// neighbours, 1 each (the optimal string alignment distance).
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The deepest nesting of arrays and objects in JSON `text`, found without

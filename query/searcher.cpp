@@ -131,27 +131,9 @@ struct Searcher::Impl {
     return hit;
   }
 
-  std::vector<RelatedSpecimen> cards(const Snapshot& s, Xapian::Database& db,
-                                     const std::vector<Neighbour>& neighbours) const {
-    std::vector<RelatedSpecimen> out;
-    for (const auto& n : neighbours) {
-      detail::Card c = s.card(db, n.slug);
-      out.push_back({n.slug, c.title, c.tagline, n.match, n.cosine, {}});
-    }
-    return out;
-  }
-};
-
-Searcher::Searcher(const std::string& index_dir) : impl_(std::make_unique<Impl>()) {
-  impl_->dir = index_dir;
-  impl_->get();
-}
-
-Searcher::~Searcher() = default;
-
-SearchResults Searcher::search(std::string_view query_text, const SearchOptions& o) const {
-  detail::check_query_text(query_text);
-  return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) {
+  // One search on one snapshot: the query as typed, no correction.
+  SearchResults search_once(const Snapshot& s, Xapian::Database& db, std::string_view query_text,
+                            const SearchOptions& o) const {
     SearchResults results;
     results.query = std::string(query_text);
     results.offset = o.offset;
@@ -179,13 +161,49 @@ SearchResults Searcher::search(std::string_view query_text, const SearchOptions&
     std::size_t rank = o.offset;
     for (auto m = mset.begin(); m != mset.end(); ++m) {
       std::string body;
-      Hit hit = impl_->read_hit(m.get_document(), *m, body);
+      Hit hit = read_hit(m.get_document(), *m, body);
       hit.rank = ++rank;
       hit.score = o.sort == SearchOptions::Sort::kRelevance ? m.get_weight() : 0.0;
       hit.snippet = detail::make_snippet(mset, std::move(body), words, stemmer, o);
       if (o.related > 0 && s.model().find(hit.slug) >= 0)
-        hit.related = impl_->cards(s, db, s.model().related(hit.slug, o.related));
+        hit.related = cards(s, db, s.model().related(hit.slug, o.related));
       results.hits.push_back(std::move(hit));
+    }
+    return results;
+  }
+
+  std::vector<RelatedSpecimen> cards(const Snapshot& s, Xapian::Database& db,
+                                     const std::vector<Neighbour>& neighbours) const {
+    std::vector<RelatedSpecimen> out;
+    for (const auto& n : neighbours) {
+      detail::Card c = s.card(db, n.slug);
+      out.push_back({n.slug, c.title, c.tagline, n.match, n.cosine, {}});
+    }
+    return out;
+  }
+};
+
+Searcher::Searcher(const std::string& index_dir) : impl_(std::make_unique<Impl>()) {
+  impl_->dir = index_dir;
+  impl_->get();
+}
+
+Searcher::~Searcher() = default;
+
+SearchResults Searcher::search(std::string_view query_text, const SearchOptions& o) const {
+  detail::check_query_text(query_text);
+  return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) {
+    SearchResults results = impl_->search_once(s, db, query_text, o);
+    // Nothing found, but the suggestion finds something: show its hits, as
+    // web search engines do (the results say so), unless asked not to.
+    if (results.total == 0 && results.suggestion && !o.exact) {
+      SearchResults corrected = impl_->search_once(s, db, *results.suggestion, o);
+      if (corrected.total > 0) {
+        corrected.query = results.query;
+        corrected.suggestion = results.suggestion;
+        corrected.corrected = true;
+        return corrected;
+      }
     }
     return results;
   });

@@ -7,32 +7,36 @@
 #include "query/query_text.h"
 
 namespace otiose::detail {
+namespace {
 
-std::vector<std::pair<std::string, std::size_t>> spelling_candidates(Xapian::Database& db,
-                                                                     const std::string& word) {
-  const std::size_t max_distance = word.size() >= 7 ? 3 : word.size() >= 4 ? 2 : 1;
-  struct Candidate {
-    std::size_t distance;
-    Xapian::doccount frequency;
-    std::string word;
-  };
-  std::vector<Candidate> found;
+// True when `a` is `b` with some letters left out.
+bool is_subsequence(std::string_view a, std::string_view b) {
+  std::size_t i = 0;
+  for (char c : b)
+    if (i < a.size() && a[i] == c) ++i;
+  return i == a.size() && a.size() < b.size();
+}
+
+}  // namespace
+
+std::vector<Correction> spelling_candidates(Xapian::Database& db, const std::string& word) {
+  const std::size_t max_distance = word.size() <= 3 ? 1 : word.size() <= 6 ? 2 : 3;
+  std::vector<Correction> found;
   for (auto it = db.spellings_begin(); it != db.spellings_end(); ++it) {
     const std::string& w = *it;
     std::size_t gap = w.size() > word.size() ? w.size() - word.size() : word.size() - w.size();
     if (gap > max_distance) continue;
     std::size_t d = edit_distance(word, w);
-    if (d <= max_distance) found.push_back({d, it.get_termfreq(), w});
+    if (d <= max_distance) found.push_back({w, d, it.get_termfreq(), is_subsequence(word, w)});
   }
-  std::sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
+  std::sort(found.begin(), found.end(), [](const Correction& a, const Correction& b) {
     return a.distance != b.distance     ? a.distance < b.distance
+           : a.dropped != b.dropped     ? a.dropped
            : a.frequency != b.frequency ? a.frequency > b.frequency
                                         : a.word < b.word;
   });
-  std::vector<std::pair<std::string, std::size_t>> out;
-  for (std::size_t i = 0; i < found.size() && i < 5; ++i)
-    out.emplace_back(found[i].word, found[i].distance);
-  return out;
+  if (found.size() > 8) found.resize(8);
+  return found;
 }
 
 std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& stemmer,
@@ -45,7 +49,7 @@ std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& ste
                                   [](const Piece& p) { return p.kind == Piece::kWord; });
   if (static_cast<std::size_t>(word_count) > kMaxWords) return std::nullopt;
   std::vector<std::size_t> words;
-  std::vector<std::vector<std::pair<std::string, std::size_t>>> options;
+  std::vector<std::vector<Correction>> options;
   bool any_unknown = false;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     if (pieces[i].kind != Piece::kWord) continue;
@@ -53,11 +57,11 @@ std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& ste
     words.push_back(i);
     bool known = db.get_termfreq(w) > 0 || db.get_termfreq("Z" + stemmer(w)) > 0 || w.size() < 3;
     if (known) {
-      options.push_back({{w, 0}});
+      options.push_back({{w, 0, 0, false}});
     } else {
       auto c = spelling_candidates(db, w);
       if (c.empty())
-        c.push_back({w, 0});
+        c.push_back({w, 0, 0, false});
       else
         any_unknown = true;
       options.push_back(std::move(c));
@@ -65,7 +69,10 @@ std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& ste
   }
   if (!any_unknown) return std::nullopt;
   std::vector<std::size_t> pick(words.size(), 0), best;
-  std::tuple<Xapian::doccount, Xapian::doccount, long> best_score{0, 0, 0};
+  // (fewer edits, the whole query matches, letters only dropped, frequency,
+  // phrase matches)
+  using Score = std::tuple<long, bool, std::size_t, std::size_t, Xapian::doccount>;
+  Score best_score{};
   Xapian::Enquire enquire(db);
   auto count = [&](Xapian::Query::op op, const std::vector<std::string>& terms) {
     enquire.set_query(Xapian::Query(op, terms.begin(), terms.end()));
@@ -74,13 +81,19 @@ std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& ste
   for (std::size_t combos = 0; combos < 256; ++combos) {
     std::vector<std::string> terms;
     long edits = 0;
+    std::size_t frequency = 0, dropped = 0;
     for (std::size_t k = 0; k < words.size(); ++k) {
-      terms.push_back(options[k][pick[k]].first);
-      edits += static_cast<long>(options[k][pick[k]].second);
+      const Correction& c = options[k][pick[k]];
+      terms.push_back(c.word);
+      edits += static_cast<long>(c.distance);
+      frequency += c.frequency;
+      dropped += c.dropped;
     }
-    std::tuple<Xapian::doccount, Xapian::doccount, long> score{
-        terms.size() > 1 ? count(Xapian::Query::OP_PHRASE, terms) : 0,
-        count(Xapian::Query::OP_AND, terms), -edits};
+    // The whole query as a phrase of the catalogue is worth one edit:
+    // "stratgic oversite" is "strategic oversight", not "strategic oversee".
+    Xapian::doccount phrase = terms.size() > 1 ? count(Xapian::Query::OP_PHRASE, terms) : 0;
+    Score score{-(edits - (phrase > 0 ? 1 : 0)), count(Xapian::Query::OP_AND, terms) > 0, dropped,
+                frequency, phrase};
     if (best.empty() || score > best_score) {
       best_score = score;
       best = pick;
@@ -94,7 +107,7 @@ std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& ste
   bool changed = false;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     if (w < words.size() && words[w] == i) {
-      const std::string& chosen = options[w][best[w]].first;
+      const std::string& chosen = options[w][best[w]].word;
       changed |= chosen != ascii_lower(pieces[i].text);
       out += chosen;
       ++w;

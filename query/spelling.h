@@ -13,16 +13,25 @@
 
 namespace otiose::detail {
 
-// Spelling candidates for `word` from the index's spelling table: words
-// within a few edits, closest and most frequent first, at most five, each
-// with its edit distance.
-std::vector<std::pair<std::string, std::size_t>> spelling_candidates(Xapian::Database& db,
-                                                                     const std::string& word);
+// A word of the index's spelling table close to a typed one.
+struct Correction {
+  std::string word;
+  std::size_t distance = 0;   // edits (a transposition is one)
+  std::size_t frequency = 0;  // how often the catalogue uses the word
+  bool dropped = false;       // the typed word is the candidate with letters left out
+};
 
-// The query with its unknown words corrected, choosing among close spellings
-// the combination the catalogue has most: as a phrase first, then as words
-// found together, then the fewest edits. nullopt when every word is known
-// (or nothing is close).
+// Spelling candidates for `word` from the index's spelling table: words
+// within 1 edit (up to 3 letters), 2 (up to 6) or 3, fewest edits first,
+// then those the typed word only left letters out of (the commonest typo),
+// then the most frequent; at most eight.
+std::vector<Correction> spelling_candidates(Xapian::Database& db, const std::string& word);
+
+// The query with its unknown words corrected. Among the combinations of
+// candidates, the fewest edits win (a combination the catalogue has as a
+// phrase counts one edit fewer); then one that makes the whole query match;
+// then letters dropped over other edits; then the words the catalogue uses
+// most. nullopt when every word is known (or nothing is close).
 std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& stemmer,
                                    std::string_view query);
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/text.h"
 #include "layout/layout.h"
 #include "query/query_text.h"
 #include "query/snippets.h"
@@ -160,7 +161,10 @@ TEST_CASE("spelling: close words from the index, the catalogue's combination fir
   Xapian::Stem stemmer(otiose::detail::kStemLanguage);
   auto candidates = otiose::detail::spelling_candidates(db, "metings");
   REQUIRE(!candidates.empty());
-  CHECK(candidates.front() == std::pair<std::string, std::size_t>{"meetings", 1});
+  CHECK(candidates.front().word == "meetings");
+  CHECK(candidates.front().distance == 1);
+  CHECK(otiose::detail::edit_distance("oversigth", "oversight") == 1);  // a swap is one edit
+  CHECK(otiose::detail::edit_distance("meetngs", "means") == 3);
   struct Case {
     const char* typed;
     std::optional<std::string> suggestion;

@@ -183,8 +183,18 @@ TEST_CASE("filters and sorts do what they say") {
 TEST_CASE("did you mean, for a misspelling") {
   json j = parse(search("'stratgic oversite' --json"));
   CHECK(j["suggestion"] == "strategic oversight");
+  // Nothing matched as typed: the suggestion's hits, saying so.
+  CHECK(j["corrected"] == true);
+  CHECK(j["total"].get<int>() >= 1);
   Ran text = search("'stratgic oversite'");
-  CHECK(text.out.find("did you mean: strategic oversight") != std::string::npos);
+  CHECK(text.out.find("showing results for \"strategic oversight\"") != std::string::npos);
+  Ran exact = search("'stratgic oversite' --exact");
+  CHECK(exact.out.find("did you mean: strategic oversight") != std::string::npos);
+  CHECK(parse(search("'stratgic oversite' --exact --json"))["corrected"] == false);
+  // The typos.
+  CHECK(parse(search("meetngs --json"))["suggestion"] == "meetings");
+  CHECK(parse(search("metings --json"))["suggestion"] == "meetings");
+  CHECK(parse(search("sinergy --json"))["suggestion"] == "synergy");
 }
 
 TEST_CASE("synonyms from data/synonyms.txt expand a query") {

@@ -72,6 +72,8 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
   app.add_option("--related", o.related, "Related specimens per hit (default 3; 0 turns them off)")
       ->check(CLI::Range(0, 100));
   app.add_flag("--any", o.match_any, "Match any word instead of all");
+  app.add_flag("--exact", o.exact,
+               "Search the query as typed, never the \"did you mean\" suggestion instead");
   app.add_flag("--json", json_out, "Print JSON (the contract in README.md)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
   if (auto done = otiose::cli::parse(app, argc, argv)) return *done;
@@ -112,12 +114,17 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
                                           {"offset", r.offset},
                                           {"limit", r.limit},
                                           {"suggestion", opt(r.suggestion)},
+                                          {"corrected", r.corrected},
                                           {"hits", hits}}
                        .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
                 << '\n';
       return otiose::cli::kOk;
     }
-    if (r.suggestion)
+    if (r.corrected)
+      std::cout << st.yellow() << "showing results for " << st.bold() << "\"" << *r.suggestion
+                << "\"" << st.reset() << st.dim() << "  (no hits for \"" << r.query
+                << "\"; --exact searches it as typed)" << st.reset() << "\n\n";
+    else if (r.suggestion)
       std::cout << st.yellow() << "did you mean: " << st.bold() << *r.suggestion << st.reset()
                 << "\n\n";
     if (r.hits.empty()) {

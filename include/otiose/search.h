@@ -42,6 +42,10 @@ struct SearchOptions {
   std::string highlight_start = "<b>";
   std::string highlight_end = "</b>";
   std::size_t snippet_length = 200;  // bytes of context, roughly
+  // When the query finds nothing and its "did you mean" finds something,
+  // search() returns the suggestion's hits (SearchResults::corrected);
+  // exact keeps to the query as typed.
+  bool exact = false;
 };
 
 struct RelatedSpecimen {
@@ -85,6 +89,9 @@ struct SearchResults {
   std::size_t offset = 0;
   std::size_t limit = 0;
   std::optional<std::string> suggestion;  // "did you mean", when little was found
+  // True when the query found nothing and these are the hits of
+  // `suggestion` instead (never with SearchOptions::exact).
+  bool corrected = false;
   std::vector<Hit> hits;
 };
 
