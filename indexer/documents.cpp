@@ -36,7 +36,10 @@ TfidfConfig all_text_fields() {
   return c;
 }
 
+// The values every document of a specimen carries: its owner, and the
+// numbers filters and sorts read.
 void set_numbers(Xapian::Document& doc, const Record& r) {
+  doc.add_value(kSlotOwner, r.slug);
   if (r.flight_risk && r.flight_risk->percent)
     doc.add_value(kSlotFlightRisk, Xapian::sortable_serialise(*r.flight_risk->percent));
   if (r.salary) {
@@ -137,6 +140,7 @@ Xapian::Document DocumentMaker::role(const Record& r, const std::string& json,
   }();
   doc.add_value(kSlotTitle, r.title);
   doc.add_value(kSlotTagline, r.tagline);
+  doc.add_value(kSlotLength, Xapian::sortable_serialise(static_cast<double>(r.tagline.size())));
   doc.add_value(kSlotBody, specimen_text(r, kSnippetFields));
   doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   return doc;
@@ -152,6 +156,7 @@ Xapian::Document DocumentMaker::quote(const Record& r, const Quote& q) {
   doc.add_boolean_term(std::string(kRolePrefix) + r.slug);
   if (q.source) doc.add_boolean_term(std::string(kSourcePrefix) + ascii_lower(*q.source));
   set_numbers(doc, r);
+  doc.add_value(kSlotLength, Xapian::sortable_serialise(static_cast<double>(q.text.size())));
   nlohmann::json data;
   data["type"] = "quote";
   data["id"] = q.id;

@@ -26,7 +26,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 3;
+inline constexpr int kIndexFormat = 4;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -67,6 +67,11 @@ enum Slot : unsigned {
   kSlotTitle = 6,
   kSlotTagline = 7,
   kSlotBody = 8,  // the text snippets are cut from
+  // Every document: the owning specimen's slug (the collapse key that
+  // groups hits by specimen), and the length of the text a hit shows
+  // (sortable_serialise'd; equal scores go shortest first).
+  kSlotOwner = 9,
+  kSlotLength = 10,
 };
 
 // Metadata keys.

@@ -126,8 +126,62 @@ void check_query_text(std::string_view text) {
                                        "otiose-related --text)");
 }
 
+namespace {
+
+// type:specimen, type:role and type:quote; anything else matches nothing,
+// with a warning.
+class TypeField : public Xapian::FieldProcessor {
+ public:
+  explicit TypeField(std::vector<std::string>* warnings) : warnings_(warnings) {}
+  Xapian::Query operator()(const std::string& value) override {
+    std::string type = index_type(value);
+    if (type.empty()) {
+      if (warnings_)
+        warnings_->push_back("type:" + value +
+                             " is not a type (specimen or quote): it matches nothing");
+      return Xapian::Query::MatchNothing;
+    }
+    return Xapian::Query(std::string(kTypePrefix) + type);
+  }
+
+ private:
+  std::vector<std::string>* warnings_;
+};
+
+// kind:complaint and the other quote kinds; an unknown kind warns.
+class KindField : public Xapian::FieldProcessor {
+ public:
+  explicit KindField(std::vector<std::string>* warnings) : warnings_(warnings) {}
+  Xapian::Query operator()(const std::string& value) override {
+    std::string kind = ascii_lower(value);
+    if (!known_kind(kind) && warnings_)
+      warnings_->push_back("kind:" + value +
+                           " is not a quote kind (complaint, illusion, translation, salary, "
+                           "diagnosis): it matches nothing");
+    return Xapian::Query(std::string(kKindPrefix) + kind);
+  }
+
+ private:
+  std::vector<std::string>* warnings_;
+};
+
+}  // namespace
+
+bool known_kind(std::string_view kind) {
+  for (const char* k : {"complaint", "illusion", "translation", "salary", "diagnosis"})
+    if (kind == k) return true;
+  return false;
+}
+
+std::string index_type(std::string_view type) {
+  std::string t = ascii_lower(type);
+  if (t == "specimen" || t == "specimens" || t == "role" || t == "roles") return "role";
+  if (t == "quote" || t == "quotes") return "quote";
+  return {};
+}
+
 Xapian::QueryParser make_query_parser(const Xapian::Database& db, const Xapian::Stem& stemmer,
-                                      bool match_any) {
+                                      bool match_any, std::vector<std::string>* warnings) {
   Xapian::QueryParser qp;
   qp.set_database(db);
   qp.set_stemmer(stemmer);
@@ -140,9 +194,9 @@ Xapian::QueryParser make_query_parser(const Xapian::Database& db, const Xapian::
   qp.add_prefix("metric", kMetricPrefix);
   qp.add_prefix("weapon", kWeaponPrefix);
   qp.add_boolean_prefix("source", kSourcePrefix);
-  qp.add_boolean_prefix("kind", kKindPrefix);
+  qp.add_boolean_prefix("kind", (new KindField(warnings))->release());
   qp.add_boolean_prefix("role", kRolePrefix);
-  qp.add_boolean_prefix("type", kTypePrefix);
+  qp.add_boolean_prefix("type", (new TypeField(warnings))->release());
   return qp;
 }
 
@@ -175,8 +229,17 @@ Xapian::Query parse_user_query(Xapian::QueryParser& parser, std::string_view tex
 }
 
 Xapian::Query apply_filters(Xapian::Query query, const SearchOptions& o) {
+  if (o.salary_min && o.salary_max && *o.salary_min > *o.salary_max)
+    throw Error(ErrorKind::kUsage, "the salary range is empty: minimum " +
+                                       std::to_string(*o.salary_min) + " > maximum " +
+                                       std::to_string(*o.salary_max));
   auto filter = [&](Xapian::Query f) { query = Xapian::Query(Xapian::Query::OP_FILTER, query, f); };
-  if (!o.type.empty()) filter(Xapian::Query(std::string(kTypePrefix) + o.type));
+  if (!o.type.empty()) {
+    std::string type = index_type(o.type);
+    if (type.empty())
+      throw Error(ErrorKind::kUsage, "type \"" + o.type + "\" is not a type (specimen or quote)");
+    filter(Xapian::Query(std::string(kTypePrefix) + type));
+  }
   if (!o.kinds.empty()) {
     std::vector<Xapian::Query> kinds;
     for (const auto& k : o.kinds) kinds.emplace_back(std::string(kKindPrefix) + k);

@@ -41,9 +41,19 @@ void check_query_text(std::string_view text);
 
 // The parser for user queries over `db`: the index's stemmer, the field
 // names (title: alias: habitat: metric: weapon:) and the boolean filters
-// (source: kind: role: type:), AND (or OR) between words.
+// (source: kind: role: type:), AND (or OR) between words. type: takes
+// specimen (or role) and quote; an unknown type: or kind: value is noted in
+// `warnings` (when given; it must outlive the parser) and matches nothing.
 Xapian::QueryParser make_query_parser(const Xapian::Database& db, const Xapian::Stem& stemmer,
-                                      bool match_any);
+                                      bool match_any, std::vector<std::string>* warnings = nullptr);
+
+// The quote kinds (SCHEMA.md): complaint, illusion, translation, salary,
+// diagnosis.
+bool known_kind(std::string_view kind);
+
+// A type as the index spells it: "specimen" and "role" are "role",
+// "quote" is "quote"; empty for anything else.
+std::string index_type(std::string_view type);
 
 // Parses `text` (synonyms expanded); an empty text matches everything.
 // Throws Error(kQuery) with Xapian's message for a syntax error, and for a

@@ -139,21 +139,40 @@ struct Searcher::Impl {
     results.offset = o.offset;
     results.limit = o.limit;
     const Xapian::Stem stemmer(detail::kStemLanguage);
-    Xapian::QueryParser parser = detail::make_query_parser(db, stemmer, o.match_any);
+    Xapian::QueryParser parser =
+        detail::make_query_parser(db, stemmer, o.match_any, &results.warnings);
     Xapian::Query query = detail::parse_user_query(parser, query_text, s.synonyms());
     // The user's words, before the filters add their boolean terms.
     const std::vector<std::string> words = detail::snippet_words(query);
 
     Xapian::Enquire enquire(db);
     enquire.set_query(detail::apply_filters(query, o));
-    if (o.sort == SearchOptions::Sort::kSalary)
-      enquire.set_sort_by_value_then_relevance(detail::kSlotSalaryAverage, true);
-    else if (o.sort == SearchOptions::Sort::kFlightRisk)
-      enquire.set_sort_by_value_then_relevance(detail::kSlotFlightRisk, true);
+    int sort_slot = -1;
+    if (o.sort == SearchOptions::Sort::kSalary) sort_slot = detail::kSlotSalaryAverage;
+    if (o.sort == SearchOptions::Sort::kFlightRisk) sort_slot = detail::kSlotFlightRisk;
+    if (sort_slot >= 0)
+      enquire.set_sort_by_value_then_relevance(static_cast<Xapian::valueno>(sort_slot), true);
+    else  // equal scores: the shorter (denser) text first
+      enquire.set_sort_by_relevance_then_value(detail::kSlotLength, false);
+    if (o.group) enquire.set_collapse_key(detail::kSlotOwner);
     auto limit = static_cast<Xapian::doccount>(std::min<std::size_t>(o.limit, 10000));
     auto offset = static_cast<Xapian::doccount>(std::min<std::size_t>(o.offset, 1u << 30));
-    Xapian::MSet mset = enquire.get_mset(offset, limit, offset + limit + 100);
-    results.total = mset.get_matches_estimated();
+    // Grouped, the counts of what each hit stands for are exact only when
+    // the matcher looks at every match: it does, up to 20,000 documents.
+    Xapian::doccount check = offset + limit + 100;
+    if (o.group) check = std::max(check, std::min<Xapian::doccount>(db.get_doccount(), 20000));
+    Xapian::MSet mset = enquire.get_mset(offset, limit, check);
+    results.grouped = o.group;
+    if (o.group) {
+      // Xapian's uncollapsed estimate can stop at the collapsed count: count
+      // the documents without the collapse (a match with no hits kept).
+      Xapian::Enquire all(db);
+      all.set_query(enquire.get_query());
+      results.total = all.get_mset(0, 0, check).get_matches_estimated();
+      results.specimens = mset.get_matches_estimated();
+    } else {
+      results.total = mset.get_matches_estimated();
+    }
 
     // "Did you mean": words the index does not have, when little was found.
     if (results.total < 3) results.suggestion = detail::suggest(db, stemmer, query_text);
@@ -164,11 +183,20 @@ struct Searcher::Impl {
       Hit hit = read_hit(m.get_document(), *m, body);
       hit.rank = ++rank;
       hit.score = o.sort == SearchOptions::Sort::kRelevance ? m.get_weight() : 0.0;
+      if (sort_slot >= 0) {
+        std::string v = m.get_document().get_value(static_cast<Xapian::valueno>(sort_slot));
+        if (!v.empty()) hit.sort_value = Xapian::sortable_unserialise(v);
+      }
+      if (o.group) hit.more = m.get_collapse_count();
       hit.snippet = detail::make_snippet(mset, std::move(body), words, stemmer, o);
       if (o.related > 0 && s.model().find(hit.slug) >= 0)
         hit.related = cards(s, db, s.model().related(hit.slug, o.related));
       results.hits.push_back(std::move(hit));
     }
+    // A field processor runs again when Xapian retries a query.
+    std::sort(results.warnings.begin(), results.warnings.end());
+    results.warnings.erase(std::unique(results.warnings.begin(), results.warnings.end()),
+                           results.warnings.end());
     return results;
   }
 

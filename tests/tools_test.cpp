@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <set>
 #include <thread>
 
 #include <otiose/search.h>
@@ -263,6 +265,89 @@ TEST_CASE("explaining a pasted ad names the role it recognised and the shared te
   CHECK(r.out.find("Technical Writer") != std::string::npos);
   CHECK(r.out.find("named as the ad's own role: \"technical writer\"") != std::string::npos);
   CHECK(r.out.find("shared terms (share of the cosine):") != std::string::npos);
+}
+
+TEST_CASE("usage errors: one line naming the tool, with a hint") {
+  struct Case {
+    const char* args;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"meetings --limt 3", "otiose-search: error: unknown option --limt (did you mean --limit?)"},
+      {"-meetings", "goes after --: otiose-search -- -meetings"},
+      {"x --salary-min abc", "otiose-search: error: --salary-min: expected a number, got \"abc\""},
+      {"x --salary-min 200000 --salary-max 100000",
+       "--salary-min 200000 is above --salary-max 100000"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args);
+    Ran r = search(c.args);
+    CHECK(r.status == 2);
+    CHECK(r.err.find(c.says) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.err.find("see otiose-search --help") != std::string::npos);
+  }
+  // A query after -- may start with '-' (Xapian's NOT), and several words
+  // join into one query.
+  Ran negated = search("--json -- -meetings agile");
+  CHECK(negated.status == 0);
+  CHECK(parse(negated)["query"] == "-meetings agile");
+  CHECK(parse(search("meetings agile --json"))["query"] == "meetings agile");
+}
+
+TEST_CASE("hits grouped by specimen, counts that say both numbers, the truth past the end") {
+  json grouped = parse(search("agile --json --related 0 --limit 100"));
+  CHECK(grouped["grouped"] == true);
+  std::set<std::string> slugs;
+  std::size_t documents = 0;
+  for (const auto& h : grouped["hits"]) {
+    CHECK(slugs.insert(h["slug"].get<std::string>()).second);  // one hit a specimen
+    documents += 1 + h["more"].get<std::size_t>();
+  }
+  CHECK(grouped["specimens"] == slugs.size());
+  CHECK(grouped["total"] == documents);
+  json flat = parse(search("agile --all-quotes --json --related 0 --limit 100"));
+  CHECK(flat["grouped"] == false);
+  CHECK(flat["specimens"].is_null());
+  CHECK(flat["total"] == grouped["total"]);
+  CHECK(flat["hits"].size() == documents);
+  Ran text = search("agile --related 1");
+  CHECK(text.out.find(std::to_string(documents) + " hits in " + std::to_string(slugs.size()) +
+                      " specimens") != std::string::npos);
+  CHECK(text.out.find("more from this specimen") != std::string::npos);
+  // All four documents of one specimen: 4 hits in 1 specimen (Xapian's
+  // uncollapsed estimate said 1).
+  json one = parse(search("'strategic oversight' --json --related 0"));
+  CHECK(one["total"] == 4);
+  CHECK(one["specimens"] == 1);
+  REQUIRE(one["hits"].size() == 1);
+  CHECK(one["hits"][0]["more"] == 3);
+  // Past the end: how many there are, not "no hits".
+  Ran past = search("meetings --offset 500");
+  CHECK(past.status == 0);
+  CHECK(past.out.find("nothing after") != std::string::npos);
+  CHECK(past.out.find("no hits") == std::string::npos);
+}
+
+TEST_CASE("type and kind: both spellings, sort values shown, unknown kinds warned") {
+  json a = parse(search("agile --type specimen --json --related 0"));
+  json b = parse(search("'agile type:specimen' --json --related 0"));
+  json c = parse(search("agile --type role --json --related 0"));
+  CHECK(a["total"].get<int>() > 0);
+  CHECK(a["total"] == b["total"]);
+  CHECK(a["total"] == c["total"]);
+  Ran bogus = search("'kind:bogus agile'");
+  CHECK(bogus.status == 0);
+  CHECK(bogus.err.find("warning: kind:bogus is not a quote kind") != std::string::npos);
+  json sorted = parse(search("'' --type specimen --sort salary --limit 3 --json --related 0"));
+  double previous = 1e18;
+  for (const auto& h : sorted["hits"]) {
+    REQUIRE(h["sort_value"].is_number());
+    CHECK(h["sort_value"].get<double>() <= previous);
+    previous = h["sort_value"].get<double>();
+  }
+  CHECK(search("'' --type specimen --sort flight-risk --limit 1").out.find("flight risk: ") !=
+        std::string::npos);
 }
 
 TEST_CASE("every tool answers --help and --version, and usage errors exit 2") {

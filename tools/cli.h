@@ -8,12 +8,14 @@
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace otiose::cli {
 
@@ -82,18 +84,91 @@ inline void print_error(const char* tool, const std::string& message) {
   std::cerr << tool << ": " << s.red() << "error: " << s.reset() << message << '\n';
 }
 
+// "otiose-search: warning: <message>" on stderr.
+inline void print_warning(const char* tool, const std::string& message) {
+  Style s{colour_wanted(stderr)};
+  std::cerr << tool << ": " << s.yellow() << "warning: " << s.reset() << message << '\n';
+}
+
+// How far apart two option names are, for "did you mean" (Levenshtein).
+inline std::size_t name_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0]++;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// What to say about a word the command line does not know: the closest
+// long option, or, for a word like "-meetings", how to search for it.
+inline std::string unknown_argument(const CLI::App& app, const std::string& arg) {
+  if (arg.empty() || arg[0] != '-') return "unexpected argument \"" + arg + "\"";
+  std::string name = arg.substr(0, arg.find('='));
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const CLI::Option* o : app.get_options()) {
+    for (const std::string& long_name : o->get_lnames()) {
+      std::size_t d = name_distance(name, "--" + long_name);
+      if (d < best_distance) {
+        best_distance = d;
+        best = "--" + long_name;
+      }
+    }
+  }
+  if (!best.empty()) return "unknown option " + name + " (did you mean " + best + "?)";
+  return "unknown option " + name +
+         " (a query or name that starts with '-' goes after --: " + app.get_name() + " -- " + arg +
+         ")";
+}
+
 // Parses the command line. Returns the exit code when the tool should stop
-// now (--help, --version: 0; a usage error, printed by CLI11: kUsage), or
-// nullopt to go on. `check` may throw CLI::ValidationError for rules CLI11
-// cannot express.
+// now (--help, --version: 0; a usage error: kUsage), or nullopt to go on. A
+// usage error is one line on stderr, "tool: error: ...; see tool --help",
+// with the closest option for a misspelt one. `check` may throw
+// CLI::ValidationError for rules CLI11 cannot express.
 inline std::optional<int> parse(CLI::App& app, int argc, char** argv,
                                 const std::function<void()>& check = {}) {
+  if (app.get_name().empty() && argc > 0) {
+    std::string self = argv[0];
+    app.name(self.substr(self.rfind('/') + 1));
+  }
+  auto usage = [&](const std::string& message) {
+    Style s{colour_wanted(stderr)};
+    std::cerr << app.get_name() << ": " << s.red() << "error: " << s.reset() << message << "; see "
+              << app.get_name() << " --help\n";
+    return kUsage;
+  };
   try {
     app.parse(argc, argv);
     if (check) check();
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e) == 0 ? kOk : kUsage;
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e) == 0 ? kOk : kUsage;
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e) == 0 ? kOk : kUsage;
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? kOk : kUsage;
+    // An unknown option, even when CLI11 first complains that the
+    // positional it swallowed is missing.
+    for (const std::string& extra : app.remaining())
+      if (!extra.empty() && extra[0] == '-' && extra != "-")
+        return usage(unknown_argument(app, extra));
+    if (!app.remaining().empty()) return usage(unknown_argument(app, app.remaining().front()));
+    std::string message = e.what();
+    // CLI11's "Could not convert: --salary-min = abc".
+    const std::string convert = "Could not convert: ";
+    if (message.rfind(convert, 0) == 0 && message.find(" = ") != std::string::npos) {
+      std::size_t eq = message.find(" = ");
+      return usage(message.substr(convert.size(), eq - convert.size()) +
+                   ": expected a number, got \"" + message.substr(eq + 3) + "\"");
+    }
+    return usage(message.empty() ? "bad command line" : message);
   }
   return std::nullopt;
 }

@@ -25,6 +25,18 @@ nlohmann::ordered_json related_json(const std::vector<otiose::RelatedSpecimen>& 
   return out;
 }
 
+// A sort value as a reader reads it: "110,993" or "85%".
+std::string sort_value(otiose::SearchOptions::Sort sort, double value) {
+  if (sort == otiose::SearchOptions::Sort::kFlightRisk)
+    return std::to_string(static_cast<long long>(value)) + "%";
+  std::string digits = std::to_string(static_cast<long long>(value)), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 nlohmann::ordered_json opt(const std::optional<std::string>& s) {
   return s ? nlohmann::ordered_json(*s) : nlohmann::ordered_json(nullptr);
 }
@@ -39,27 +51,36 @@ AND OR NOT; +must -mustnot; word* ; fields: title: alias: habitat: metric:
 weapon: and the filters source: kind: role: type: (e.g. source:teamblind.com,
 kind:complaint, role:sdet). Synonyms from the index (cx, sre, hrbp, ...) apply.
 
+Hits are grouped by specimen: one entry a specimen, its best quote, and how
+many more of its quotes matched (--all-quotes lists every one). A query that
+finds nothing shows its "did you mean" instead (--exact: as typed). Words
+after the options join into one query; put a query that starts with '-'
+after '--' (otiose-search -- -meetings agile).
+
 Examples:
   otiose-search "strategic oversight"
+  otiose-search agile coach --all-quotes
   otiose-search 'title:architect' --related 0
   otiose-search meetings --type quote --kind complaint --limit 5
   otiose-search '' --sort salary --limit 3 --json | jq '.hits[].title'
 
 Exit codes: 0 success (also when nothing matched); 2 usage; 4 no index or a
 damaged one (the message says how to build it); 6 the query cannot be parsed.)");
-  std::string query, index_flag, type, sort = "relevance";
+  std::vector<std::string> words;
+  std::string index_flag, type, sort = "relevance";
   std::vector<std::string> kinds;
   otiose::SearchOptions o;
   std::optional<int> min_risk;
   std::optional<std::int64_t> salary_min, salary_max;
-  bool json_out = false;
-  app.add_option("QUERY", query, "What to look for")->required();
+  bool json_out = false, all_quotes = false;
+  app.add_option("QUERY", words, "What to look for (several words join into one query)")
+      ->required();
   app.add_option("--index", index_flag,
                  "Index directory (default: $OTIOSE_INDEX or ~/.local/share/otiose/index)");
   app.add_option("-n,--limit", o.limit, "Hits to show (default 10)")->check(CLI::Range(0, 10000));
   app.add_option("--offset", o.offset, "Hits to skip (paging)");
-  app.add_option("--type", type, "Only specimens (role) or only quotes (quote)")
-      ->check(CLI::IsMember({"role", "quote"}));
+  app.add_option("--type", type, "Only specimens (specimen, or role) or only quotes (quote)")
+      ->check(CLI::IsMember({"specimen", "role", "quote"}));
   app.add_option("--kind", kinds, "Only quotes of this kind")
       ->check(CLI::IsMember({"complaint", "illusion", "translation", "salary", "diagnosis"}));
   app.add_option("--sort", sort, "relevance, salary or flight-risk (highest first)")
@@ -72,11 +93,22 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
   app.add_option("--related", o.related, "Related specimens per hit (default 3; 0 turns them off)")
       ->check(CLI::Range(0, 100));
   app.add_flag("--any", o.match_any, "Match any word instead of all");
+  app.add_flag("--all-quotes,--no-group", all_quotes,
+               "Every matching quote its own hit, not one hit a specimen");
   app.add_flag("--exact", o.exact,
                "Search the query as typed, never the \"did you mean\" suggestion instead");
   app.add_flag("--json", json_out, "Print JSON (the contract in README.md)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
-  if (auto done = otiose::cli::parse(app, argc, argv)) return *done;
+  auto salary_range = [&] {
+    if (salary_min && salary_max && *salary_min > *salary_max)
+      throw CLI::ValidationError("--salary-min " + std::to_string(*salary_min) +
+                                 " is above --salary-max " + std::to_string(*salary_max) +
+                                 ": no salary is in that range");
+  };
+  if (auto done = otiose::cli::parse(app, argc, argv, salary_range)) return *done;
+  std::string query;
+  for (const auto& w : words) query += (query.empty() ? "" : " ") + w;
+  o.group = !all_quotes;
   return otiose::cli::guarded(kTool, [&]() -> int {
     o.type = type;
     o.kinds = kinds;
@@ -94,6 +126,7 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
     }
     otiose::Searcher searcher(otiose::resolve_index_path(index_flag));
     otiose::SearchResults r = searcher.search(query, o);
+    for (const auto& w : r.warnings) otiose::cli::print_warning(kTool, w);
     if (json_out) {
       nlohmann::ordered_json hits = nlohmann::ordered_json::array();
       for (const auto& h : r.hits)
@@ -108,9 +141,17 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
                         {"source", opt(h.source)},
                         {"snippet", h.snippet},
                         {"score", h.score},
+                        {"sort_value", h.sort_value ? nlohmann::ordered_json(*h.sort_value)
+                                                    : nlohmann::ordered_json(nullptr)},
+                        {"more", h.more},
                         {"related", related_json(h.related)}});
       std::cout << nlohmann::ordered_json{{"query", r.query},
                                           {"total", r.total},
+                                          {"specimens", r.grouped
+                                                            ? nlohmann::ordered_json(r.specimens)
+                                                            : nlohmann::ordered_json(nullptr)},
+                                          {"grouped", r.grouped},
+                                          {"warnings", r.warnings},
                                           {"offset", r.offset},
                                           {"limit", r.limit},
                                           {"suggestion", opt(r.suggestion)},
@@ -127,12 +168,20 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
     else if (r.suggestion)
       std::cout << st.yellow() << "did you mean: " << st.bold() << *r.suggestion << st.reset()
                 << "\n\n";
+    auto plural = [](std::size_t n, const char* one, const char* many) {
+      return std::to_string(n) + " " + (n == 1 ? one : many);
+    };
+    std::string counts = plural(r.total, "hit", "hits");
+    if (r.grouped) counts += " in " + plural(r.specimens, "specimen", "specimens");
     if (r.hits.empty()) {
-      std::cout << "no hits for \"" << r.query << "\"\n";
+      if (r.total == 0)
+        std::cout << "no hits for \"" << r.query << "\"\n";
+      else  // --offset past the end
+        std::cout << counts << "; nothing after " << (r.grouped ? r.specimens : r.total) << "\n";
       return otiose::cli::kOk;
     }
-    std::cout << st.dim() << r.total << (r.total == 1 ? " hit" : " hits") << ", showing "
-              << r.offset + 1 << "-" << r.offset + r.hits.size() << st.reset() << "\n\n";
+    std::cout << st.dim() << counts << ", showing " << r.offset + 1 << "-"
+              << r.offset + r.hits.size() << st.reset() << "\n\n";
     for (const auto& h : r.hits) {
       if (h.type == "role") {
         std::cout << st.dim() << h.rank << ". [specimen] " << st.reset() << st.bold() << h.title
@@ -146,6 +195,14 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
         std::cout << "\n";
       }
       if (h.type == "role" && !h.snippet.empty()) std::cout << "   " << h.snippet << "\n";
+      if (h.sort_value)
+        std::cout << "   " << st.dim()
+                  << (o.sort == otiose::SearchOptions::Sort::kSalary ? "average salary: "
+                                                                     : "flight risk: ")
+                  << st.reset() << sort_value(o.sort, *h.sort_value) << "\n";
+      if (h.more > 0)
+        std::cout << "   " << st.dim() << "+ " << h.more << " more from this specimen" << st.reset()
+                  << "\n";
       for (const auto& rel : h.related)
         std::cout << "   " << st.cyan() << "SYSTEM MATCH: " << rel.match << "%" << st.reset()
                   << "  " << rel.title << "\n";

@@ -27,7 +27,7 @@ namespace otiose {
 struct SearchOptions {
   std::size_t limit = 10;          // hits to return
   std::size_t offset = 0;          // hits to skip (paging)
-  std::string type;                // "role", "quote", or empty for both
+  std::string type;                // "specimen" (or "role"), "quote", or empty for both
   std::vector<std::string> kinds;  // quote kinds to keep (complaint, illusion, ...); empty: all
   enum class Sort { kRelevance, kSalary, kFlightRisk };
   Sort sort = Sort::kRelevance;            // salary and flight risk sort highest first
@@ -46,6 +46,9 @@ struct SearchOptions {
   // search() returns the suggestion's hits (SearchResults::corrected);
   // exact keeps to the query as typed.
   bool exact = false;
+  // One hit a specimen: its best document (the specimen or one of its
+  // quotes), with Hit::more counting the others that matched.
+  bool group = false;
 };
 
 struct RelatedSpecimen {
@@ -80,18 +83,26 @@ struct Hit {
   std::optional<std::string> source;     // a quote's source, when it has one
   std::string snippet;                   // text around the matched words, highlighted
   double score = 0;                      // BM25 weight (0 when sorted by a value)
+  std::optional<double> sort_value;      // sorted by salary or flight risk: the value
+  std::size_t more = 0;                  // grouped: the specimen's other matching documents
   std::vector<RelatedSpecimen> related;  // the specimen's nearest, best first
 };
 
 struct SearchResults {
   std::string query;
-  std::size_t total = 0;  // matches (Xapian's estimate; exact for small indexes)
+  std::size_t total = 0;  // matching documents (Xapian's estimate; exact for small indexes)
+  // Grouped: the specimens they belong to (one hit each); else 0.
+  std::size_t specimens = 0;
+  bool grouped = false;
   std::size_t offset = 0;
   std::size_t limit = 0;
   std::optional<std::string> suggestion;  // "did you mean", when little was found
   // True when the query found nothing and these are the hits of
   // `suggestion` instead (never with SearchOptions::exact).
   bool corrected = false;
+  // What the query said that matches nothing by its nature (an unknown
+  // type: or kind: value), for the caller to show.
+  std::vector<std::string> warnings;
   std::vector<Hit> hits;
 };
 
