@@ -9,6 +9,7 @@
 #include <iostream>
 #include <istream>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "base/text.h"
 
@@ -35,13 +36,17 @@ class Loader {
     std::string origin = line ? file + ":" + std::to_string(line) : file;
     auto [it, inserted] = seen_.emplace(parsed.record->slug, origin);
     if (!inserted) {
+      // Two records claim one slug: neither is the specimen (finish() drops
+      // the first too), whichever sorts first.
       Diagnostic d;
       d.file = file;
       d.line = line;
       d.field = "slug";
-      d.message = "duplicate slug \"" + parsed.record->slug + "\", first defined at " + it->second;
+      d.message = "duplicate slug \"" + parsed.record->slug + "\", also defined at " + it->second +
+                  "; neither record is indexed";
       corpus_.diagnostics.push_back(std::move(d));
       ++corpus_.bad_records;
+      duplicated_.insert(parsed.record->slug);
       return;
     }
     corpus_.records.push_back({std::move(*parsed.record), std::move(origin)});
@@ -56,6 +61,53 @@ class Loader {
       add(line, file, number);
     }
     if (in.bad()) throw Error(ErrorKind::kIo, file + ": read failed");
+  }
+
+  // A stream of JSON values, one record each: JSON Lines, or records printed
+  // over several lines (otiose-import's pretty JSON). Each value is found by
+  // its brackets and named by the line it starts on; anything between
+  // values that is not white space is read as a value too, to be reported.
+  void json_stream(std::istream& in, const std::string& file) {
+    std::string text(std::istreambuf_iterator<char>(in), {});
+    if (in.bad()) throw Error(ErrorKind::kIo, file + ": read failed");
+    std::size_t line = 1, start = 0, start_line = 0, depth = 0;
+    bool in_value = false, in_string = false, escaped = false;
+    auto emit = [&](std::size_t end) {
+      add(std::string_view(text).substr(start, end - start), file, start_line);
+      in_value = false;
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      if (!in_value) {
+        if (c == '\n') ++line;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+        in_value = true;
+        start = i;
+        start_line = line;
+        depth = 0;
+      }
+      if (in_string) {
+        if (escaped)
+          escaped = false;
+        else if (c == '\\')
+          escaped = true;
+        else if (c == '"')
+          in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && depth > 0) {
+        if (--depth == 0) {
+          emit(i + 1);
+          continue;
+        }
+      } else if (c == '\n' && depth == 0) {
+        emit(i);  // a line that is no JSON object
+      }
+      if (c == '\n') ++line;
+    }
+    if (in_value) emit(text.size());
   }
 
   void directory(const fs::path& dir, const std::string& shown) {
@@ -81,6 +133,15 @@ class Loader {
     }
   }
 
+  // Drops the first record of every duplicated slug.
+  void finish() {
+    auto gone =
+        std::remove_if(corpus_.records.begin(), corpus_.records.end(),
+                       [&](const LoadedRecord& r) { return duplicated_.count(r.record.slug); });
+    corpus_.bad_records += static_cast<std::size_t>(corpus_.records.end() - gone);
+    corpus_.records.erase(gone, corpus_.records.end());
+  }
+
  private:
   // The file's path as the user would write it: the source they named
   // joined with the path below it.
@@ -90,8 +151,10 @@ class Loader {
     return (base / rel).lexically_normal().string();
   }
 
+ private:
   Corpus& corpus_;
   std::unordered_map<std::string, std::string> seen_;
+  std::unordered_set<std::string> duplicated_;
 };
 
 }  // namespace
@@ -113,7 +176,7 @@ Corpus load_corpus(const std::vector<std::string>& sources, const LoadOptions& o
   if (sources.empty()) throw Error(ErrorKind::kUsage, "no corpus source given");
   for (const auto& source : sources) {
     if (source == "-") {
-      loader.json_lines(stdin_stream ? *stdin_stream : std::cin, "-");
+      loader.json_stream(stdin_stream ? *stdin_stream : std::cin, "-");
       continue;
     }
     std::error_code ec;
@@ -130,6 +193,7 @@ Corpus load_corpus(const std::vector<std::string>& sources, const LoadOptions& o
       loader.json_lines(in, source);
     }
   }
+  loader.finish();
   std::stable_sort(
       corpus.records.begin(), corpus.records.end(),
       [](const LoadedRecord& a, const LoadedRecord& b) { return a.record.slug < b.record.slug; });

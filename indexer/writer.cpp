@@ -267,7 +267,7 @@ void write_shards(const std::vector<LoadedRecord>& records, const Plan& plan,
   // thread-safe.
   while (workers_done.load() < shards) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (options.progress) options.progress("documents", done.load(), records.size());
+    if (options.progress) options.progress("specimens", done.load(), records.size());
   }
   for (auto& t : pool) t.join();
   for (auto& f : failures)
@@ -296,7 +296,7 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
   auto tick = [&] {
     ++done;
     if (options.progress && (done % 256 == 0 || done == total))
-      options.progress("documents", done, total);
+      options.progress("specimens", done, total);
   };
   auto drop = [&](const std::string& slug) {
     Xapian::Document old = db.get_document(current.specimens.at(slug).docid);

@@ -268,18 +268,8 @@ std::string Searcher::resolve(std::string_view name) const {
               return r.value("slug", "");
       }
     }
-    std::vector<std::pair<std::size_t, std::string>> close;
-    std::string key = slug.empty() ? wanted : slug;
-    for (std::size_t i = 0; i < s.model().size(); ++i) {
-      std::string candidate = s.model().slug(i);
-      std::size_t d = detail::edit_distance(key, candidate);
-      if (candidate.find(key) != std::string::npos && !key.empty()) d = std::min<std::size_t>(d, 1);
-      close.emplace_back(d, candidate);
-    }
-    std::sort(close.begin(), close.end());
     std::string list;
-    for (std::size_t i = 0; i < close.size() && i < 5; ++i)
-      list += (i ? ", " : "") + close[i].second;
+    for (const auto& c : s.model().closest(name, 5)) list += (list.empty() ? "" : ", ") + c;
     throw Error(ErrorKind::kNotFound, "no specimen \"" + std::string(name) + "\"" +
                                           (list.empty() ? std::string() : "; closest: " + list));
   });

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "base/text.h"
 #include "similarity/config_json.h"
 #include "similarity/model_format.h"
 #include "similarity/names.h"
@@ -56,8 +57,12 @@ struct SimilarityModel::Impl {
   TfidfConfig config;
   std::unordered_set<std::string> stop_words;
 
+  // Says how to mend it, as the Xapian errors do.
   [[noreturn]] void damaged(const std::string& what) const {
-    throw Error(ErrorKind::kModel, path + ": " + what);
+    const std::string fix = "otiose-index --rebuild";
+    throw Error(ErrorKind::kModel,
+                path + ": " + what +
+                    (what.find(fix) == std::string::npos ? ": rebuild the index with " + fix : ""));
   }
 
   std::size_t n_docs() const { return header->n_docs; }
@@ -442,6 +447,54 @@ double SimilarityModel::cosine(std::string_view a, std::string_view b) const {
 std::vector<TermShare> SimilarityModel::explain(std::string_view a, std::string_view b,
                                                 std::size_t n) const {
   return Impl::shares(impl_->row(impl_->index_of(a)), impl_->row(impl_->index_of(b)), *impl_, n);
+}
+
+std::vector<std::string> SimilarityModel::closest(std::string_view name, std::size_t k) const {
+  std::string typed = detail::name_key(name);
+  std::string compact;  // "c s m" -> "csm"
+  for (char c : typed)
+    if (c != ' ') compact += c;
+  if (compact.empty()) return {};
+  // How far a name key is from what was typed: (an acronym 0, a name
+  // containing it 1, else 2 + the edits to the name or to one of its words
+  // plus one), then the edits to the whole name.
+  using Distance = std::pair<std::size_t, std::size_t>;
+  auto distance = [&](std::string_view key) -> Distance {
+    std::string initials;
+    bool start = true;
+    for (char c : key) {
+      if (start && c != ' ') initials += c;
+      start = c == ' ';
+    }
+    std::size_t whole = detail::edit_distance(typed, key);
+    if (initials.size() >= 2 && initials == compact) return {0, whole};
+    if (key.find(typed) != std::string_view::npos) return {1, whole};
+    std::size_t d = whole;
+    for (std::size_t from = 0; from < key.size();) {
+      std::size_t to = std::min(key.find(' ', from), key.size());
+      d = std::min(d, 1 + detail::edit_distance(typed, key.substr(from, to - from)));
+      from = to + 1;
+    }
+    return {2 + d, whole};
+  };
+  std::vector<Distance> best(size(), {SIZE_MAX, SIZE_MAX});
+  for (std::size_t i = 0; i < size(); ++i) {
+    std::string slug_words(impl_->slug(i));
+    std::replace(slug_words.begin(), slug_words.end(), '-', ' ');
+    best[i] = distance(slug_words);
+  }
+  for (std::size_t n = 0; n < impl_->n_names; ++n) {
+    impl_->check(impl_->name_owners + n, 4);
+    std::uint32_t owner = impl_->name_owners[n];
+    if (owner < size()) best[owner] = std::min(best[owner], distance(impl_->name_key(n)));
+  }
+  std::vector<std::pair<Distance, std::string>> ranked;
+  for (std::size_t i = 0; i < size(); ++i)
+    ranked.emplace_back(best[i], std::string(impl_->slug(i)));
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < ranked.size() && i < k; ++i) out.push_back(ranked[i].second);
+  return out;
 }
 
 TextMatches SimilarityModel::match_text(std::string_view text, std::size_t k) const {

@@ -269,7 +269,7 @@ TEST_CASE("bad input: an empty corpus writes nothing and keeps the old index") {
   CHECK(r.code == 1);
   CHECK(r.err == dir / "nothing" +
                      ": no *.json records found in this directory\n"
-                     "otiose-index: error: 1 errors; nothing was written (fix them, or pass "
+                     "otiose-index: error: 1 error; nothing was written (fix them, or pass "
                      "--keep-going)\n");
   CHECK(fs::read_symlink(fs::path(index) / "current") == generation);
   CHECK(otiose::Searcher(index).get("kept").tagline == "Still here.");

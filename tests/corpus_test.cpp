@@ -44,12 +44,20 @@ TEST_CASE("a duplicate slug names both places") {
   write_file(dir.path() / "one.json", record("sdet"));
   write_file(dir.path() / "two.json", record("sdet"));
   auto corpus = load_corpus({dir.path().string()});
-  CHECK(corpus.records.size() == 1);
+  // Neither is the specimen, whichever sorts first (even with --keep-going).
+  CHECK(corpus.records.empty());
+  CHECK(corpus.bad_records == 2);
   REQUIRE(corpus.error_count() == 1);
-  CHECK(messages(corpus)[0] == (dir.path() / "two.json").string() +
-                                   ": slug: duplicate slug \"sdet\", first defined at " +
-                                   (dir.path() / "one.json").string());
+  CHECK(messages(corpus)[0] ==
+        (dir.path() / "two.json").string() + ": slug: duplicate slug \"sdet\", also defined at " +
+            (dir.path() / "one.json").string() + "; neither record is indexed");
   CHECK_FALSE(corpus.usable());
+  otiose::LoadOptions keep;
+  keep.keep_going = true;
+  write_file(dir.path() / "three.json", record("ant"));
+  auto kept = load_corpus({dir.path().string()}, keep);
+  REQUIRE(kept.records.size() == 1);
+  CHECK(kept.records[0].record.slug == "ant");
 }
 
 TEST_CASE("an empty directory is an error, not an empty catalogue") {

@@ -192,7 +192,9 @@ TEST_CASE("fuzz damaged_index: model counts that wrap the section sizes are dama
   put(bytes, section(bytes, otiose::detail::kColPtr).offset + 8 * h.n_terms, wrapped);
   restamp(bytes);
   otiose::test::write_file(path, bytes);
-  CHECK(model_error(path) == path + ": damaged similarity model (counts)");
+  CHECK(model_error(path) ==
+        path +
+            ": damaged similarity model (counts): rebuild the index with otiose-index --rebuild");
 }
 
 TEST_CASE("fuzz damaged_index: a model section placed inside the header is damage") {
@@ -206,7 +208,10 @@ TEST_CASE("fuzz damaged_index: a model section placed inside the header is damag
   put(bytes, entry + offsetof(otiose::detail::Section, offset), std::uint64_t{8});
   restamp(bytes);
   otiose::test::write_file(path, bytes);
-  CHECK(model_error(path) == path + ": damaged similarity model (section 5)");
+  CHECK(
+      model_error(path) ==
+      path +
+          ": damaged similarity model (section 5): rebuild the index with otiose-index --rebuild");
 }
 
 namespace {

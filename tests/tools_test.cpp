@@ -227,6 +227,28 @@ TEST_CASE("an unknown specimen is an error that lists the closest slugs") {
         std::string::npos);
 }
 
+TEST_CASE("the closest specimens to an unknown name: acronyms, words, edits, not the alphabet") {
+  auto closest = [](const std::string& name) {
+    Ran r = related("'" + name + "'");
+    CHECK(r.status == 3);
+    std::size_t at = r.err.find("closest: ");
+    return at == std::string::npos ? std::string() : r.err.substr(at + 9);
+  };
+  CHECK(closest("CSM").find("customer-success-manager") < 30);  // among the first two
+  CHECK(closest("enterprize").rfind("enterprise-architect", 0) == 0);
+  CHECK(closest("scrum mastr").rfind("scrum-master", 0) == 0);
+  CHECK(closest("sdte").rfind("sdet", 0) == 0);
+  // A name with nothing to compare lists nothing (it used to list the
+  // alphabet's first five).
+  Ran dash = related("-- -");
+  CHECK(dash.status == 3);
+  CHECK(dash.err.find("closest") == std::string::npos);
+  // A directory is not a job ad: an I/O error, exit 5.
+  Ran dir = related("--file " + otiose::test::source_path("data"));
+  CHECK(dir.status == 5);
+  CHECK(dir.err.find("a directory") != std::string::npos);
+}
+
 TEST_CASE("a pasted job description matches through --file and stdin") {
   std::string jd = std::string(OTIOSE_TEST_DATA) + "/pages/seed-job-description.txt";
   json from_file = parse(related("--file " + jd + " --json"));
@@ -388,6 +410,44 @@ TEST_CASE("otiose-index --check passes the catalogue and fails a bad record with
       run_command(bin("otiose-index") + " " + (dir / "data") + " --index " + (dir / "index"));
   CHECK(write.status == 1);
   CHECK_FALSE(std::filesystem::exists(dir.path() / "index" / "current"));
+}
+
+TEST_CASE("otiose-index tells the truth in a line: counts, plurals, a no-op, a non-corpus") {
+  otiose::test::TempDir dir;
+  otiose::test::write_file(dir / "one.jsonl", R"({"slug": "a", "title": "A", "tagline": "An a."})"
+                                              "\n");
+  Ran check = run_command(bin("otiose-index") + " --check " + (dir / "one.jsonl"));
+  CHECK(check.out.find("checked 1 record: 0 errors, ") != std::string::npos);
+  Ran first =
+      run_command(bin("otiose-index") + " " + (dir / "one.jsonl") + " --index " + (dir / "index"));
+  CHECK(first.out.find("1 specimen, 0 quotes (1 document) in ") != std::string::npos);
+  Ran again =
+      run_command(bin("otiose-index") + " " + (dir / "one.jsonl") + " --index " + (dir / "index"));
+  CHECK(again.out.find("already up to date, nothing written") != std::string::npos);
+  CHECK(again.out.find("documents/s") == std::string::npos);
+  // A file that is no corpus: 20 problems, then a count, not hundreds.
+  Ran readme =
+      run_command(bin("otiose-index") + " --check " + otiose::test::source_path("README.md"));
+  CHECK(readme.status == 1);
+  CHECK(std::count(readme.err.begin(), readme.err.end(), '\n') == 21);
+  CHECK(readme.err.find("more problems (--json lists every one)") != std::string::npos);
+}
+
+TEST_CASE("otiose-import piped into otiose-index - indexes the page, as the help says") {
+  otiose::test::TempDir dir;
+  std::string page = std::string(OTIOSE_TEST_DATA) + "/pages/seed-page.txt";
+  // (A subshell: run_command redirects the standard input of what it runs.)
+  Ran piped = run_command("(" + bin("otiose-import") + " " + page +
+                          " --tagline 'Oversee the overseers.' | " + bin("otiose-index") +
+                          " - --index " + (dir / "index") + " --json)");
+  INFO(piped.err);
+  REQUIRE(piped.status == 0);
+  CHECK(json::parse(piped.out)["specimens"] == 1);
+  // Without a tagline the record is refused, and the message says which field.
+  Ran bare = run_command("(" + bin("otiose-import") + " " + page + " 2>/dev/null | " +
+                         bin("otiose-index") + " - --index " + (dir / "other") + ")");
+  CHECK(bare.status == 1);
+  CHECK(bare.err.find("-:1: tagline: ") != std::string::npos);
 }
 
 TEST_CASE("otiose-import turns the seed page into the bundled record") {

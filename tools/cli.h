@@ -84,6 +84,11 @@ inline void print_error(const char* tool, const std::string& message) {
   std::cerr << tool << ": " << s.red() << "error: " << s.reset() << message << '\n';
 }
 
+// "1 record", "2 records".
+inline std::string count(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 // "otiose-search: warning: <message>" on stderr.
 inline void print_warning(const char* tool, const std::string& message) {
   Style s{colour_wanted(stderr)};

@@ -22,10 +22,18 @@ namespace {
 
 constexpr const char* kTool = "otiose-index";
 
-void print_diagnostics(const std::vector<otiose::Diagnostic>& diagnostics) {
+// Prints the first `most` problems, then how many more there were: a file
+// that is no corpus at all should not print hundreds of lines.
+void print_diagnostics(const std::vector<otiose::Diagnostic>& diagnostics, std::size_t most = 20) {
   otiose::cli::Style s{otiose::cli::colour_wanted(stderr)};
-  for (const auto& d : diagnostics)
+  for (std::size_t i = 0; i < diagnostics.size() && i < most; ++i) {
+    const auto& d = diagnostics[i];
     std::cerr << (d.is_error() ? s.red() : s.yellow()) << d.to_string() << s.reset() << '\n';
+  }
+  if (diagnostics.size() > most)
+    std::cerr << kTool << ": ... and "
+              << otiose::cli::count(diagnostics.size() - most, "more problem", "more problems")
+              << " (--json lists every one)\n";
 }
 
 // Xapian 1.4 can end a process with std::terminate when the disk fills up
@@ -68,7 +76,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Build the Otiose Search index from a corpus of specimen records, or check the corpus."};
   app.footer(R"(SOURCE is a directory of *.json records (read recursively), a JSON Lines
-file (one record a line), or '-' for JSON Lines on standard input. A
+file (one record a line), or '-' for records on standard input (JSON Lines,
+or JSON records over several lines as otiose-import prints them). A
 directory's synonyms.txt, if any, gives the query synonyms.
 
 The index is DIR from --index, else $OTIOSE_INDEX, else
@@ -80,7 +89,7 @@ Examples:
   otiose-index data                        # index the bundled catalogue
   otiose-index data --index /tmp/i --json  # elsewhere; summary as JSON
   otiose-index --check data                # lint the catalogue, write nothing
-  otiose-import page.txt | jq -c . | otiose-index - --index /tmp/i
+  otiose-import page.txt --tagline "One line." | otiose-index - --index /tmp/i
 
 Exit codes: 0 done (or clean); 1 the corpus has errors (each printed on
 stderr as FILE[:LINE]: FIELD: expected ..., got ...) and nothing was
@@ -138,9 +147,11 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                   << '\n';
       } else {
-        std::cout << kTool << ": checked " << corpus.records.size() + corpus.bad_records
-                  << " records: " << corpus.error_count() << " errors, " << corpus.warning_count()
-                  << " warnings\n";
+        std::cout << kTool << ": checked "
+                  << otiose::cli::count(corpus.records.size() + corpus.bad_records, "record",
+                                        "records")
+                  << ": " << otiose::cli::count(corpus.error_count(), "error", "errors") << ", "
+                  << otiose::cli::count(corpus.warning_count(), "warning", "warnings") << "\n";
       }
       return failed ? otiose::cli::kBadCorpus : otiose::cli::kOk;
     }
@@ -148,8 +159,8 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
     print_diagnostics(corpus.diagnostics);
     if (!corpus.usable()) {
       std::string what = corpus.bad_records > 0
-                             ? std::to_string(corpus.bad_records) + " bad records"
-                             : std::to_string(corpus.error_count()) + " errors";
+                             ? otiose::cli::count(corpus.bad_records, "bad record", "bad records")
+                             : otiose::cli::count(corpus.error_count(), "error", "errors");
       otiose::cli::print_error(kTool,
                                what + "; nothing was written (fix them, or pass --keep-going)");
       return otiose::cli::kBadCorpus;
@@ -210,11 +221,17 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << '\n';
     } else {
-      std::cout << kTool << ": " << r.specimens << " specimens, " << r.quotes << " quotes ("
-                << documents << " documents) in " << fixed(r.seconds, 2) << " s, " << fixed(rate, 0)
-                << " documents/s: " << r.added << " added, " << r.updated << " updated, "
-                << r.removed << " removed, " << r.unchanged << " unchanged"
-                << (r.written ? "" : " (index already up to date)") << '\n';
+      using otiose::cli::count;
+      std::cout << kTool << ": " << count(r.specimens, "specimen", "specimens") << ", "
+                << count(r.quotes, "quote", "quotes") << " ("
+                << count(documents, "document", "documents") << ")";
+      if (r.written)
+        std::cout << " in " << fixed(r.seconds, 2) << " s, " << fixed(rate, 0)
+                  << " documents/s: " << r.added << " added, " << r.updated << " updated, "
+                  << r.removed << " removed, " << r.unchanged << " unchanged\n";
+      else
+        std::cout << ": the index is already up to date, nothing written (" << fixed(r.seconds, 2)
+                  << " s)\n";
     }
     return otiose::cli::kOk;
   });

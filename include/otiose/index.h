@@ -41,8 +41,8 @@ struct IndexOptions {
   std::vector<std::vector<std::string>> synonyms;
   // Worker threads for the model; 0 uses every core.
   unsigned threads = 0;
-  // Called now and then with the stage ("documents", "similarity"), the
-  // items done and the total. Called from the calling thread or a worker,
+  // Called now and then with the stage ("specimens", "merging",
+  // "similarity"), the items done and the total. Called from the calling thread or a worker,
   // never two at once.
   std::function<void(std::string_view stage, std::size_t done, std::size_t total)> progress;
   // Every durable write, flush, rename and link of the run goes through it;

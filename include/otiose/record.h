@@ -194,7 +194,9 @@ struct OTIOSE_EXPORT Corpus {
 
 // Reads every source: a directory (every *.json below it, recursively, in
 // sorted path order, one record a file), a JSON Lines file (one record a
-// line; blank lines skipped), or "-" for JSON Lines on `stdin_stream`.
+// line; blank lines skipped), or "-" for a stream of JSON records on
+// `stdin_stream` (JSON Lines, or records over several lines as otiose-import
+// prints them; each named by the line it starts on).
 // A slug that appears twice is an error naming both places; the first one
 // is kept. Bad records are diagnostics, never exceptions.
 // Throws Error(kIo) when a source does not exist or cannot be read.

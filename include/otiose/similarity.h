@@ -158,6 +158,12 @@ class OTIOSE_EXPORT SimilarityModel {
   std::vector<TermShare> explain_text(std::string_view text, std::string_view slug,
                                       std::size_t n) const;
 
+  // The k specimens whose slug, title or alias is closest to `name`, a
+  // name that matched none exactly: an acronym of a title or alias first
+  // ("CSM"), then names that contain it, then by edit distance; ties by
+  // slug. Empty for a name with no letter or digit.
+  std::vector<std::string> closest(std::string_view name, std::size_t k) const;
+
   // The configuration the model was built with.
   const TfidfConfig& config() const;
 
