@@ -118,11 +118,12 @@ Xapian::Document DocumentMaker::role(const Record& r, const std::string& json,
   nlohmann::json data;
   data["type"] = "role";
   data["record"] = nlohmann::json::parse(json);
-  // The text a hit's snippet is cut from, ready for the searcher.
+  // The text a hit's snippet is cut from, ready for the searcher: one item
+  // a line (the searcher shows the breaks as separators), without the
+  // tagline a hit prints above it.
   static const TfidfConfig kSnippetFields = [] {
     TfidfConfig c;
-    c.fields = {"tagline",
-                "aliases[]",
+    c.fields = {"aliases[]",
                 "habitat[]",
                 "metrics[].name",
                 "metrics[].description",

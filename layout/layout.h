@@ -26,7 +26,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 4;
+inline constexpr int kIndexFormat = 5;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -66,7 +66,7 @@ enum Slot : unsigned {
   // and parsing the record stored as the document's data.
   kSlotTitle = 6,
   kSlotTagline = 7,
-  kSlotBody = 8,  // the text snippets are cut from
+  kSlotBody = 8,  // the text snippets are cut from, one item a line, no tagline
   // Every document: the owning specimen's slug (the collapse key that
   // groups hits by specimen), and the length of the text a hit shows
   // (sortable_serialise'd; equal scores go shortest first).

@@ -1,6 +1,7 @@
 #include "query/snippets.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "base/text.h"
@@ -8,6 +9,7 @@
 namespace otiose::detail {
 
 constexpr char kEllipsis[] = "\xE2\x80\xA6";
+constexpr char kSeparator[] = " \xC2\xB7 ";  // " · "
 
 Window snippet_window(const std::string& body, const std::vector<std::string>& words,
                       std::size_t length) {
@@ -62,10 +64,85 @@ std::string unescape_html(const std::string& s) {
   return out;
 }
 
+namespace {
+
+bool word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || (static_cast<unsigned char>(c) & 0x80);
+}
+
+std::string escape_html(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// The snippet Xapian cannot make: a query of field terms (title:architect)
+// matches prefixed terms, which its snippet generator does not look for in
+// plain text. Cuts about `length` bytes around the first word that starts
+// with one of `words`, and marks every such word.
+std::string marked_cut(const std::string& text, const std::vector<std::string>& words,
+                       std::size_t length, const SearchOptions& o, bool& found) {
+  std::string folded = ascii_lower(text);
+  auto starts_word = [&](std::size_t i) -> std::size_t {
+    if (i > 0 && word_char(folded[i - 1])) return 0;
+    for (const auto& w : words)
+      if (folded.compare(i, w.size(), w) == 0) {
+        std::size_t end = i + w.size();
+        while (end < folded.size() && word_char(folded[end])) ++end;
+        return end - i;
+      }
+    return 0;
+  };
+  std::size_t first = std::string::npos;
+  for (std::size_t i = 0; i < folded.size() && first == std::string::npos; ++i)
+    if (starts_word(i)) first = i;
+  found = first != std::string::npos;
+  if (!found) return {};
+  std::size_t from = first > length / 3 ? first - length / 3 : 0;
+  std::size_t to = std::min(text.size(), first + length);
+  if (from > 0) from = std::min(first, text.find(' ', from) + 1);
+  if (to < text.size()) {
+    std::size_t space = text.rfind(' ', to);
+    if (space != std::string::npos && space > first) to = space;
+  }
+  std::string out = from > 0 ? kEllipsis : "";
+  for (std::size_t i = from; i < to;) {
+    std::size_t n = starts_word(i);
+    std::size_t next = n ? i + n : i + 1;
+    std::string piece = text.substr(i, next - i);
+    if (o.html) piece = escape_html(piece);
+    out += n ? o.highlight_start + piece + o.highlight_end : piece;
+    i = next;
+  }
+  if (to < text.size()) out += kEllipsis;
+  return out;
+}
+
+}  // namespace
+
 std::string make_snippet(const Xapian::MSet& mset, std::string body,
                          const std::vector<std::string>& words, const Xapian::Stem& stemmer,
                          const SearchOptions& o) {
-  std::replace(body.begin(), body.end(), '\n', ' ');
+  // One item a line in the stored body: a separator between them, so that
+  // "Chief of Staff to the CEO" and "Chief of Staff to the CTO" do not run
+  // together.
+  std::string separated;
+  separated.reserve(body.size() + body.size() / 8);
+  for (char c : body) {
+    if (c == '\n')
+      separated += kSeparator;
+    else
+      separated += c;
+  }
+  body = std::move(separated);
   // Plain text is marked with control bytes first: Xapian escapes the text,
   // and the user's highlight strings must not be escaped with it.
   const std::string start = o.html ? o.highlight_start : "\x01";
@@ -77,6 +154,11 @@ std::string make_snippet(const Xapian::MSet& mset, std::string body,
   // marked here.
   if (window.cut_before && snippet.rfind(kEllipsis, 0) != 0) snippet = kEllipsis + snippet;
   if (window.cut_after && !snippet.ends_with(kEllipsis)) snippet += kEllipsis;
+  if (snippet.find(start) == std::string::npos && !words.empty()) {
+    bool found = false;
+    std::string cut = marked_cut(body, words, o.snippet_length, o, found);
+    if (found) return cut;
+  }
   if (o.html) return snippet;
   std::string marked;
   for (char c : unescape_html(snippet))

@@ -35,7 +35,8 @@ std::string unescape_html(const std::string& s);
 // The snippet of `body` for a hit of `mset`: about `options.snippet_length`
 // bytes around the matched words, which are marked with the options'
 // highlight strings; HTML-escaped when `options.html`, else plain text.
-// Cut-off ends get an ellipsis.
+// The body's line breaks (one list item a line) show as " · "; cut-off ends
+// get an ellipsis.
 std::string make_snippet(const Xapian::MSet& mset, std::string body,
                          const std::vector<std::string>& words, const Xapian::Stem& stemmer,
                          const SearchOptions& options);

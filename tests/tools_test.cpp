@@ -372,6 +372,22 @@ TEST_CASE("type and kind: both spellings, sort values shown, unknown kinds warne
         std::string::npos);
 }
 
+TEST_CASE("snippets that read: separators, the matched field's word, never the line above") {
+  json arch = parse(search("'title:architect' --json --related 0"));
+  REQUIRE(arch["hits"].size() >= 1);
+  for (const auto& h : arch["hits"]) {
+    std::string snippet = h["snippet"];
+    CHECK(snippet.find("<b>Architect</b>") != std::string::npos);
+    CHECK(snippet.find(h["tagline"].get<std::string>()) == std::string::npos);
+  }
+  json cos = parse(search("'chief of staff' --type specimen --json --related 0"));
+  REQUIRE(cos["hits"].size() >= 1);
+  std::string snippet = cos["hits"][0]["snippet"];
+  CHECK(snippet.find(" \u00b7 ") != std::string::npos);  // list items apart
+  CHECK(snippet.find("Chief of Staff to the CEO Chief of Staff") == std::string::npos);
+  CHECK(snippet.find(cos["hits"][0]["tagline"].get<std::string>()) == std::string::npos);
+}
+
 TEST_CASE("every tool answers --help and --version, and usage errors exit 2") {
   for (const char* tool : {"otiose-index", "otiose-import", "otiose-search", "otiose-related"}) {
     INFO(tool);
