@@ -388,6 +388,14 @@ TEST_CASE("snippets that read: separators, the matched field's word, never the l
   CHECK(snippet.find(cos["hits"][0]["tagline"].get<std::string>()) == std::string::npos);
 }
 
+TEST_CASE("colour on request: --color=always colours a pipe, never turns it off") {
+  CHECK(search("agile --limit 1 --color=always").out.find("\033[") != std::string::npos);
+  CHECK(search("agile --limit 1 --color never").out.find("\033[") == std::string::npos);
+  CHECK(search("agile --limit 1").out.find("\033[") == std::string::npos);  // not a terminal
+  CHECK(related("scrum-master --color=always").out.find("\033[") != std::string::npos);
+  CHECK(search("agile --color=sometimes").status == 2);
+}
+
 TEST_CASE("every tool answers --help and --version, and usage errors exit 2") {
   for (const char* tool : {"otiose-index", "otiose-import", "otiose-search", "otiose-related"}) {
     INFO(tool);

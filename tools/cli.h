@@ -43,14 +43,35 @@ inline int exit_code(ErrorKind kind) {
   return kIoProblem;
 }
 
+// --color: auto (the default), always or never.
+enum class ColourMode { kAuto, kAlways, kNever };
+inline ColourMode& colour_mode() {
+  static ColourMode mode = ColourMode::kAuto;
+  return mode;
+}
+
 // Colour only on a terminal, never with NO_COLOR set (https://no-color.org)
-// or on a dumb terminal.
+// or on a dumb terminal, unless --color says otherwise.
 inline bool colour_wanted(std::FILE* stream) {
+  if (colour_mode() != ColourMode::kAuto) return colour_mode() == ColourMode::kAlways;
   const char* no_colour = std::getenv("NO_COLOR");
   if (no_colour != nullptr && *no_colour != '\0') return false;
   const char* term = std::getenv("TERM");
   if (term != nullptr && std::string(term) == "dumb") return false;
   return isatty(fileno(stream)) != 0;
+}
+
+// Every tool's --color=auto|always|never (and its British spelling).
+inline void add_colour_option(CLI::App& app) {
+  app.add_option_function<std::string>(
+         "--color,--colour",
+         [](const std::string& when) {
+           colour_mode() = when == "always"  ? ColourMode::kAlways
+                           : when == "never" ? ColourMode::kNever
+                                             : ColourMode::kAuto;
+         },
+         "When to colour: auto (on a terminal, without NO_COLOR), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
 }
 
 struct Style {

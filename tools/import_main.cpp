@@ -38,6 +38,7 @@ still are); 2 usage; 5 a file could not be read or written.)");
   app.add_option("-o,--output-dir", out_dir, "Write DIR/<slug>.json instead of printing");
   app.add_option("--tagline", tagline, "The specimen's tagline (the page does not show its own)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
+  otiose::cli::add_colour_option(app);
   if (auto done = otiose::cli::parse(app, argc, argv)) return *done;
   if (!tagline.empty() && pages.size() > 1) {
     otiose::cli::print_error(kTool,
