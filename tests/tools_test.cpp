@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <otiose/search.h>
@@ -394,6 +395,44 @@ TEST_CASE("colour on request: --color=always colours a pipe, never turns it off"
   CHECK(search("agile --limit 1").out.find("\033[") == std::string::npos);  // not a terminal
   CHECK(related("scrum-master --color=always").out.find("\033[") != std::string::npos);
   CHECK(search("agile --color=sometimes").status == 2);
+}
+
+TEST_CASE("the README's sample output is what the tools print") {
+  // The first ```console block: "$ command" lines, each followed by what it
+  // prints; a line "   ..." stands for the rest of that output.
+  std::string readme = otiose::test::read_file(otiose::test::source_path("README.md"));
+  std::size_t begin = readme.find("```console\n");
+  REQUIRE(begin != std::string::npos);
+  begin += 11;
+  std::string block = readme.substr(begin, readme.find("```\n", begin) - begin);
+  std::vector<std::pair<std::string, std::string>> samples;  // command, output
+  std::istringstream lines(block);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("$ ", 0) == 0)
+      samples.emplace_back(line.substr(2), "");
+    else if (!samples.empty())
+      samples.back().second += line + "\n";
+  }
+  REQUIRE(samples.size() >= 3);
+  std::string ad = std::string(OTIOSE_TEST_DATA) + "/pages/seed-job-description.txt";
+  for (auto& [command, shown] : samples) {
+    INFO(command);
+    std::string tool = command.substr(0, command.find(' '));
+    std::string args = command.substr(tool.size());
+    if (std::size_t at = args.find("job-ad.txt"); at != std::string::npos) args.replace(at, 10, ad);
+    Ran r = run_command(bin(tool) + " --index " + index() + args);
+    REQUIRE(r.status == 0);
+    // Blank lines between samples are the README's, not the tool's.
+    while (shown.size() >= 2 && shown.compare(shown.size() - 2, 2, "\n\n") == 0) shown.pop_back();
+    std::size_t cut = shown.find("   ...\n");
+    if (cut != std::string::npos) {
+      CHECK(r.out.substr(0, cut) == shown.substr(0, cut));
+    } else {
+      std::string out = r.out;
+      while (out.size() >= 2 && out.compare(out.size() - 2, 2, "\n\n") == 0) out.pop_back();
+      CHECK(out == shown);
+    }
+  }
 }
 
 TEST_CASE("every tool answers --help and --version, and usage errors exit 2") {
