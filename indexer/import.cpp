@@ -169,6 +169,44 @@ bool is_clock(std::string_view s) {
          is_digit(s[4]);
 }
 
+// The published page's sections, in order.
+constexpr int kSections = 11;
+constexpr const char* kSectionNames[kSections] = {"[01] THE ORG-CHART ARCHITECTURE",
+                                                  "[02] THE HABITAT",
+                                                  "[03] SALARY DELUSION",
+                                                  "[04] THE FLIGHT RISK",
+                                                  "[05] THE BULLSHIT METRICS",
+                                                  "[06] SIGNATURE WEAPONRY",
+                                                  "[07] SURVIVAL / ENCOUNTER GUIDE",
+                                                  "[08] THE JD AUTOPSY",
+                                                  "[09] DAY-IN-THE-LIFE LOG",
+                                                  "[10] THE BURN WARD",
+                                                  "[11] RELATED SPECIMENS"};
+
+std::string two_digits(int n) {
+  return (n < 10 ? "0" : "") + std::to_string(n);
+}
+
+// The section a line can only belong to, by what it starts with, or 0.
+int signature_of(std::string_view line) {
+  if (line.rfind("MARKET AVERAGE", 0) == 0) return 3;
+  if (line.rfind("FLIGHT RISK:", 0) == 0) return 4;
+  if (line.rfind("LINKEDIN ILLUSION", 0) == 0 || line.rfind("OTIOSE TRANSLATION", 0) == 0) return 8;
+  if (line.size() >= 6 && line[0] == '[' && is_clock(line.substr(1, 5))) return 9;
+  if (line.rfind("SYSTEM MATCH", 0) == 0 || line.find("SYSTEM MATCH:") != std::string_view::npos)
+    return 11;
+  return 0;
+}
+
+// True when a page's last line ends as a finished page does: with a full
+// stop, a closing quote or bracket, a per cent sign or the card's arrow.
+bool ends_sentence(std::string_view line) {
+  for (std::string_view end : {".", "!", "?", "\"", "'", ")", "%", "\xE2\x86\x92" /* → */,
+                               "\xE2\x80\x9D" /* ” */, "\xE2\x80\xA6" /* … */})
+    if (line.size() >= end.size() && line.substr(line.size() - end.size()) == end) return true;
+  return false;
+}
+
 // "[02] THE HABITAT": the number and the name (^\[(\d\d)\]\s*(.*)$).
 std::optional<std::pair<std::string, std::string>> section_heading(std::string_view line) {
   if (line.size() < 4 || line[0] != '[' || !is_digit(line[1]) || !is_digit(line[2]) ||
@@ -246,6 +284,7 @@ class PageParser {
   ParsedRecord parse() {
     Record rec;
     std::size_t i = header(rec);
+    int previous = 0;  // the last section number read
     if (!failed_) {
       while (i < lines_.size()) {
         auto m = section_heading(lines_[i].text);
@@ -257,14 +296,44 @@ class PageParser {
         }
         section_name_ = "[" + m->first + "] " + m->second;
         std::size_t heading = lines_[i].number;
+        int number = std::stoi(m->first);
+        previous = std::max(previous, number);
+        last_ = number;
         std::size_t end = i + 1;
         while (end < lines_.size() && !section_heading(lines_[end].text)) ++end;
         std::vector<Line> body(lines_.begin() + static_cast<std::ptrdiff_t>(i + 1),
                                lines_.begin() + static_cast<std::ptrdiff_t>(end));
+        // A line only another section has: that section's heading is
+        // missing, and its lines would be read as this one's.
+        for (const auto& line : body) {
+          int owner = signature_of(line.text);
+          if (owner > 0 && owner != number) {
+            error(line.number, "page",
+                  "\"" + detail::utf8_prefix(line.text, 40) + "\" belongs to " +
+                      kSectionNames[owner - 1] + ", but it is under " + section_name_ +
+                      ": that section's heading is missing");
+            break;
+          }
+        }
         section(classify(m->second), heading, body, rec);
         i = end;
       }
     }
+    // A page cut short: it stops before its last section, or mid-sentence.
+    if (!failed_ && previous > 0 && previous < kSections)
+      error(lines_.back().number, "page",
+            "the page ends in section [" + two_digits(previous) + "], before " +
+                kSectionNames[kSections - 1] + ": it looks cut short");
+    // (Only the related cards end the page in a known way: a tagline's full
+    // stop or the card's arrow.)
+    if (!failed_ && last_ == kSections && !lines_.empty() && !ends_sentence(lines_.back().text))
+      error(lines_.back().number, "page",
+            "the last line ends mid-sentence (\"..." +
+                detail::utf8_prefix(lines_.back().text.substr(lines_.back().text.size() > 40
+                                                                  ? lines_.back().text.size() - 40
+                                                                  : 0),
+                                    40) +
+                "\"): the page looks cut short");
     ParsedRecord result;
     if (!failed_ && rec.tagline.empty()) {
       Diagnostic d;
@@ -612,6 +681,7 @@ class PageParser {
 
   std::string file_;
   std::string section_name_;
+  int last_ = 0;  // the number of the section read last
   std::vector<Line> lines_;
   std::vector<Diagnostic> diagnostics_;
   bool failed_ = false;

@@ -101,7 +101,7 @@ std::string page(const std::string& risk, const std::string& tip, const std::str
                  const std::string& match) {
   return "FILE RECORD: X\nX\n[04] THE FLIGHT RISK\n" + risk + "\n[07] SURVIVAL GUIDE\n" + tip +
          "\n[09] A DAY IN THE LOG\n" + slot + "\nStandup\nRed builds.\n[11] RELATED SPECIMENS\n" +
-         match + "\nSDET\n";
+         match + "\nSDET\nA tagline.\n";  // a finished card: the page is not cut short
 }
 
 }  // namespace

@@ -123,3 +123,35 @@ TEST_CASE("something that is not a page is refused at line 1") {
   CHECK(parsed.diagnostics[0].to_string() ==
         "notes.txt:1: page: expected \"FILE RECORD: <NAME>\", got \"hello\"");
 }
+
+TEST_CASE("a page whose section heading is gone is an error naming the line") {
+  std::string page = otiose::test::seed_page();
+  std::size_t at = page.find("[03] SALARY DELUSION\n");
+  REQUIRE(at != std::string::npos);
+  page.erase(at, std::string("[03] SALARY DELUSION\n").size());
+  auto parsed = import_page(page, "noheading.txt");
+  CHECK_FALSE(parsed.record);
+  REQUIRE_FALSE(parsed.diagnostics.empty());
+  const auto& d = parsed.diagnostics[0];
+  INFO(d.to_string());
+  CHECK(d.file == "noheading.txt");
+  CHECK(d.line > 0);
+  CHECK(d.message.rfind("\"MARKET AVERAGE\" belongs to [03] SALARY DELUSION", 0) == 0);
+  CHECK(d.message.find("heading is missing") != std::string::npos);
+}
+
+TEST_CASE("a page cut short, between sections or mid-sentence, is an error naming the line") {
+  std::string page = otiose::test::seed_page();
+  std::string before_related = page.substr(0, page.find("[11] RELATED SPECIMENS"));
+  auto early = import_page(before_related, "early.txt");
+  CHECK_FALSE(early.record);
+  REQUIRE_FALSE(early.diagnostics.empty());
+  CHECK(early.diagnostics.back().message.find("ends in section [10]") != std::string::npos);
+  // Mid-sentence in the last card's tagline.
+  std::string cut = page.substr(0, page.rfind("to justify continued existence"));
+  auto mid = import_page(cut, "mid.txt");
+  CHECK_FALSE(mid.record);
+  REQUIRE_FALSE(mid.diagnostics.empty());
+  CHECK(mid.diagnostics.back().message.find("mid-sentence") != std::string::npos);
+  CHECK(mid.diagnostics.back().line > 0);
+}
