@@ -435,6 +435,25 @@ TEST_CASE("the README's sample output is what the tools print") {
   }
 }
 
+TEST_CASE("the install ships each tool's completions and man page, from its options") {
+  for (std::string tool : {"otiose-index", "otiose-import", "otiose-search", "otiose-related"}) {
+    INFO(tool);
+    std::string bash = stage() + "/share/bash-completion/completions/" + tool;
+    std::string zsh = stage() + "/share/zsh/site-functions/_" + tool;
+    std::string fish = stage() + "/share/fish/vendor_completions.d/" + tool + ".fish";
+    std::string man = stage() + "/share/man/man1/" + tool + ".1";
+    for (const auto& f : {bash, zsh, fish, man}) REQUIRE(std::filesystem::exists(f));
+    CHECK(run_command("bash -n " + bash).status == 0);
+    CHECK(otiose::test::read_file(bash).find("--version") != std::string::npos);
+    CHECK((otiose::test::read_file(fish).find("-l json") != std::string::npos ||
+           tool == "otiose-import"));
+    CHECK(otiose::test::read_file(man).rfind(".TH ", 0) == 0);
+    CHECK(otiose::test::read_file(man).find("\\-\\-version") != std::string::npos);
+  }
+  CHECK(otiose::test::read_file(stage() + "/share/bash-completion/completions/otiose-search")
+            .find("--all-quotes") != std::string::npos);
+}
+
 TEST_CASE("every tool answers --help and --version, and usage errors exit 2") {
   for (const char* tool : {"otiose-index", "otiose-import", "otiose-search", "otiose-related"}) {
     INFO(tool);

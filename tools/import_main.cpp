@@ -39,6 +39,7 @@ still are); 2 usage; 5 a file could not be read or written.)");
   app.add_option("--tagline", tagline, "The specimen's tagline (the page does not show its own)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
   otiose::cli::add_colour_option(app);
+  otiose::cli::add_generate_option(app);
   if (auto done = otiose::cli::parse(app, argc, argv)) return *done;
   if (!tagline.empty() && pages.size() > 1) {
     otiose::cli::print_error(kTool,

@@ -116,6 +116,7 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
   app.add_option("--threads", threads, "Worker threads (default: every core)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
   otiose::cli::add_colour_option(app);
+  otiose::cli::add_generate_option(app);
   if (auto done = otiose::cli::parse(app, argc, argv)) return *done;
   return otiose::cli::guarded(kTool, [&]() -> int {
     if (config_path.empty()) config_path = otiose::cli::find_share_file("tfidf.json");

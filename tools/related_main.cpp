@@ -62,6 +62,7 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
   app.add_flag("--json", json_out, "Print JSON (the contract in README.md)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
   otiose::cli::add_colour_option(app);
+  otiose::cli::add_generate_option(app);
   auto one_input = [&] {
     if (specimen.empty() == (text_opt->count() == 0 && file_opt->count() == 0))
       throw CLI::ValidationError("give a SPECIMEN, or --text / --file, not both");

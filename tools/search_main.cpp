@@ -100,6 +100,7 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
   app.add_flag("--json", json_out, "Print JSON (the contract in README.md)");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
   otiose::cli::add_colour_option(app);
+  otiose::cli::add_generate_option(app);
   auto salary_range = [&] {
     if (salary_min && salary_max && *salary_min > *salary_max)
       throw CLI::ValidationError("--salary-min " + std::to_string(*salary_min) +
