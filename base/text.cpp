@@ -140,20 +140,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 std::size_t json_nesting(std::string_view text) noexcept {
   std::size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
+  JsonStrings strings;
   for (char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"')
-      in_string = true;
-    else if (c == '{' || c == '[')
+    if (!strings.outside(c)) continue;
+    if (c == '{' || c == '[')
       deepest = std::max(deepest, ++depth);
     else if ((c == '}' || c == ']') && depth > 0)
       --depth;

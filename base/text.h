@@ -40,6 +40,28 @@ std::string slugify(std::string_view name);
 // neighbours, 1 each (the optimal string alignment distance).
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
+// Follows a JSON text byte by byte: whether the byte fed is outside every
+// string (a quote that opens or closes one counts as inside).
+class JsonStrings {
+ public:
+  bool outside(char c) noexcept {
+    if (in_string_) {
+      if (escaped_)
+        escaped_ = false;
+      else if (c == '\\')
+        escaped_ = true;
+      else if (c == '"')
+        in_string_ = false;
+      return false;
+    }
+    if (c == '"') in_string_ = true;
+    return !in_string_;
+  }
+
+ private:
+  bool in_string_ = false, escaped_ = false;
+};
+
 // The deepest nesting of arrays and objects in JSON `text`, found without
 // parsing it (brackets inside strings do not count). nlohmann's dump, copy
 // and comparison recurse once a level: check this before parsing input.

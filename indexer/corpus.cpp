@@ -71,7 +71,8 @@ class Loader {
     std::string text(std::istreambuf_iterator<char>(in), {});
     if (in.bad()) throw Error(ErrorKind::kIo, file + ": read failed");
     std::size_t line = 1, start = 0, start_line = 0, depth = 0;
-    bool in_value = false, in_string = false, escaped = false;
+    bool in_value = false;
+    detail::JsonStrings strings;
     auto emit = [&](std::size_t end) {
       add(std::string_view(text).substr(start, end - start), file, start_line);
       in_value = false;
@@ -86,24 +87,17 @@ class Loader {
         start_line = line;
         depth = 0;
       }
-      if (in_string) {
-        if (escaped)
-          escaped = false;
-        else if (c == '\\')
-          escaped = true;
-        else if (c == '"')
-          in_string = false;
-      } else if (c == '"') {
-        in_string = true;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if ((c == '}' || c == ']') && depth > 0) {
-        if (--depth == 0) {
-          emit(i + 1);
-          continue;
+      if (strings.outside(c)) {
+        if (c == '{' || c == '[') {
+          ++depth;
+        } else if ((c == '}' || c == ']') && depth > 0) {
+          if (--depth == 0) {
+            emit(i + 1);
+            continue;
+          }
+        } else if (c == '\n' && depth == 0) {
+          emit(i);  // a line that is no JSON object
         }
-      } else if (c == '\n' && depth == 0) {
-        emit(i);  // a line that is no JSON object
       }
       if (c == '\n') ++line;
     }

@@ -117,8 +117,9 @@ struct SimilarityModel::Impl {
     return {a, b};
   }
 
+  // The first of `count` sorted strings (get(i)) not below `key`.
   template <typename Get>
-  static std::ptrdiff_t search(std::size_t count, std::string_view key, Get get) {
+  static std::size_t lower_bound(std::size_t count, std::string_view key, Get get) {
     std::size_t lo = 0, hi = count;
     while (lo < hi) {
       std::size_t mid = lo + (hi - lo) / 2;
@@ -127,6 +128,11 @@ struct SimilarityModel::Impl {
       else
         hi = mid;
     }
+    return lo;
+  }
+  template <typename Get>
+  static std::ptrdiff_t search(std::size_t count, std::string_view key, Get get) {
+    std::size_t lo = lower_bound(count, key, get);
     return lo < count && get(lo) == key ? static_cast<std::ptrdiff_t>(lo) : -1;
   }
   std::ptrdiff_t find_slug(std::string_view s) const {
@@ -207,14 +213,7 @@ struct SimilarityModel::Impl {
 
   // The specimens whose title or alias folds to `key`.
   std::vector<std::uint32_t> named(const std::string& key) const {
-    std::size_t lo = 0, hi = n_names;
-    while (lo < hi) {
-      std::size_t mid = lo + (hi - lo) / 2;
-      if (name_key(mid) < key)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
+    std::size_t lo = lower_bound(n_names, key, [&](std::size_t i) { return name_key(i); });
     std::vector<std::uint32_t> owners;
     for (; lo < n_names && name_key(lo) == key; ++lo) {
       check(name_owners + lo, 4);
