@@ -40,12 +40,16 @@ TfidfConfig all_text_fields() {
 // numbers filters and sorts read.
 void set_numbers(Xapian::Document& doc, const Record& r) {
   doc.add_value(kSlotOwner, r.slug);
-  if (r.flight_risk && r.flight_risk->percent)
+  if (r.flight_risk && r.flight_risk->percent) {
     doc.add_value(kSlotFlightRisk, Xapian::sortable_serialise(*r.flight_risk->percent));
+    doc.add_value(kSlotRiskBand, band_of(kRiskBands, *r.flight_risk->percent));
+  }
   if (r.salary) {
-    if (r.salary->average)
+    if (r.salary->average) {
       doc.add_value(kSlotSalaryAverage,
                     Xapian::sortable_serialise(static_cast<double>(*r.salary->average)));
+      doc.add_value(kSlotSalaryBand, band_of(kSalaryBands, *r.salary->average));
+    }
     if (r.salary->low)
       doc.add_value(kSlotSalaryLow,
                     Xapian::sortable_serialise(static_cast<double>(*r.salary->low)));
@@ -112,6 +116,7 @@ Xapian::Document DocumentMaker::role(const Record& r, const std::string& json,
   doc.add_boolean_term(std::string(kIdPrefix) + r.slug);
   doc.add_boolean_term(std::string(kTypePrefix) + "role");
   doc.add_boolean_term(std::string(kRolePrefix) + r.slug);
+  doc.add_value(kSlotType, "role");
   set_numbers(doc, r);
   doc.add_value(kSlotContentHash, hash);
   doc.add_value(kSlotSlug, r.slug);
@@ -155,6 +160,8 @@ Xapian::Document DocumentMaker::quote(const Record& r, const Quote& q) {
   doc.add_boolean_term(std::string(kTypePrefix) + "quote");
   doc.add_boolean_term(std::string(kKindPrefix) + q.kind);
   doc.add_boolean_term(std::string(kRolePrefix) + r.slug);
+  doc.add_value(kSlotType, "quote");
+  doc.add_value(kSlotKind, q.kind);
   if (q.source) doc.add_boolean_term(std::string(kSourcePrefix) + ascii_lower(*q.source));
   set_numbers(doc, r);
   doc.add_value(kSlotLength, Xapian::sortable_serialise(static_cast<double>(q.text.size())));

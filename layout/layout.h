@@ -15,6 +15,7 @@
 #ifndef OTIOSE_LAYOUT_LAYOUT_H_
 #define OTIOSE_LAYOUT_LAYOUT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,7 +27,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 5;
+inline constexpr int kIndexFormat = 6;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -72,7 +73,33 @@ enum Slot : unsigned {
   // (sortable_serialise'd; equal scores go shortest first).
   kSlotOwner = 9,
   kSlotLength = 10,
+  // Every document: what the facet counts of a search count
+  // (Xapian::ValueCountMatchSpy): its type ("role", "quote"), a quote's kind,
+  // and the bands (below) of its specimen's average salary and flight risk.
+  kSlotType = 11,
+  kSlotKind = 12,
+  kSlotSalaryBand = 13,
+  kSlotRiskBand = 14,
 };
+
+// A band of values a facet counts: [low, high], both inclusive; the stored
+// value is its index as a decimal digit.
+struct Band {
+  std::int64_t low;
+  std::int64_t high;
+};
+// Average salaries (any currency) and flight-risk percents, in bands.
+inline constexpr Band kSalaryBands[] = {
+    {0, 49999}, {50000, 99999}, {100000, 149999}, {150000, 199999}, {200000, INT64_MAX}};
+inline constexpr Band kRiskBands[] = {{0, 24}, {25, 49}, {50, 74}, {75, 100}};
+
+// The stored value of the band holding `v`, or "" when none does.
+template <std::size_t N>
+std::string band_of(const Band (&bands)[N], std::int64_t v) {
+  for (std::size_t i = 0; i < N; ++i)
+    if (v >= bands[i].low && v <= bands[i].high) return std::string(1, static_cast<char>('0' + i));
+  return {};
+}
 
 // Metadata keys.
 inline constexpr char kMetaFormat[] = "otiose:format";

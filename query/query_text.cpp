@@ -233,6 +233,10 @@ Xapian::Query apply_filters(Xapian::Query query, const SearchOptions& o) {
     throw Error(ErrorKind::kUsage, "the salary range is empty: minimum " +
                                        std::to_string(*o.salary_min) + " > maximum " +
                                        std::to_string(*o.salary_max));
+  if (o.min_flight_risk && o.max_flight_risk && *o.min_flight_risk > *o.max_flight_risk)
+    throw Error(ErrorKind::kUsage, "the flight-risk range is empty: minimum " +
+                                       std::to_string(*o.min_flight_risk) + " > maximum " +
+                                       std::to_string(*o.max_flight_risk));
   auto filter = [&](Xapian::Query f) { query = Xapian::Query(Xapian::Query::OP_FILTER, query, f); };
   if (!o.type.empty()) {
     std::string type = index_type(o.type);
@@ -248,6 +252,9 @@ Xapian::Query apply_filters(Xapian::Query query, const SearchOptions& o) {
   if (o.min_flight_risk)
     filter(Xapian::Query(Xapian::Query::OP_VALUE_GE, kSlotFlightRisk,
                          Xapian::sortable_serialise(*o.min_flight_risk)));
+  if (o.max_flight_risk)
+    filter(Xapian::Query(Xapian::Query::OP_VALUE_LE, kSlotFlightRisk,
+                         Xapian::sortable_serialise(*o.max_flight_risk)));
   if (o.salary_min)
     filter(Xapian::Query(Xapian::Query::OP_VALUE_GE, kSlotSalaryAverage,
                          Xapian::sortable_serialise(static_cast<double>(*o.salary_min))));

@@ -28,6 +28,8 @@ struct Searcher::Impl {
   std::string dir;
   mutable std::mutex mutex;
   mutable std::shared_ptr<const Snapshot> snapshot;
+  // Set on a pinned Searcher (Searcher::pin): the only generation it reads.
+  std::shared_ptr<const Snapshot> pinned;
 
   std::string current_generation() const {
     auto g = detail::current_generation(dir);
@@ -43,6 +45,7 @@ struct Searcher::Impl {
 
   // The snapshot of the generation current now; `stale` forces a fresh look.
   std::shared_ptr<const Snapshot> get(bool stale = false) const {
+    if (pinned) return pinned;
     std::string generation = current_generation();
     {
       std::lock_guard<std::mutex> lock(mutex);
@@ -75,7 +78,7 @@ struct Searcher::Impl {
       } catch (const Error&) {
         // A generation the writer removed under a slow reader is not a
         // damaged one: answer from the current generation.
-        if (attempt >= 1 || current_generation() == s->generation()) throw;
+        if (pinned || attempt >= 1 || current_generation() == s->generation()) throw;
         continue;
       }
       try {
@@ -87,7 +90,7 @@ struct Searcher::Impl {
           throw;
         }
       } catch (const Xapian::Error& e) {
-        if (attempt >= 1)
+        if (pinned || attempt >= 1)
           throw Error(ErrorKind::kIndex, s->generation() + "/" + detail::kXapianDir +
                                              ": the index could not be read (" +
                                              e.get_description() +
@@ -155,12 +158,19 @@ struct Searcher::Impl {
     else  // equal scores: the shorter (denser) text first
       enquire.set_sort_by_relevance_then_value(detail::kSlotLength, false);
     if (o.group) enquire.set_collapse_key(detail::kSlotOwner);
+    std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+    if (o.facets)
+      for (unsigned slot : kFacetSlots) {
+        spies.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(slot));
+        enquire.add_matchspy(spies.back().get());
+      }
     auto limit = static_cast<Xapian::doccount>(std::min<std::size_t>(o.limit, 10000));
     auto offset = static_cast<Xapian::doccount>(std::min<std::size_t>(o.offset, 1u << 30));
     // Grouped, the counts of what each hit stands for are exact only when
     // the matcher looks at every match: it does, up to 20,000 documents.
     Xapian::doccount check = offset + limit + 100;
-    if (o.group) check = std::max(check, std::min<Xapian::doccount>(db.get_doccount(), 20000));
+    if (o.group || o.facets)
+      check = std::max(check, std::min<Xapian::doccount>(db.get_doccount(), 20000));
     Xapian::MSet mset = enquire.get_mset(offset, limit, check);
     results.grouped = o.group;
     if (o.group) {
@@ -173,6 +183,9 @@ struct Searcher::Impl {
     } else {
       results.total = mset.get_matches_estimated();
     }
+
+    for (std::size_t i = 0; i < spies.size(); ++i)
+      results.facets.push_back(facet(kFacetSlots[i], *spies[i]));
 
     // "Did you mean": words the index does not have, when little was found.
     if (results.total < 3) results.suggestion = detail::suggest(db, stemmer, query_text);
@@ -200,6 +213,35 @@ struct Searcher::Impl {
     return results;
   }
 
+  static constexpr unsigned kFacetSlots[] = {detail::kSlotType, detail::kSlotKind,
+                                             detail::kSlotSalaryBand, detail::kSlotRiskBand};
+
+  // A facet from its spy: names as stored; bands as "low-high", in order.
+  static Facet facet(unsigned slot, const Xapian::ValueCountMatchSpy& spy) {
+    Facet f;
+    f.name = slot == detail::kSlotType         ? "type"
+             : slot == detail::kSlotKind       ? "kind"
+             : slot == detail::kSlotSalaryBand ? "salary"
+                                               : "flight_risk";
+    auto band_name = [](const detail::Band& b) {
+      return std::to_string(b.low) + "-" + (b.high == INT64_MAX ? "" : std::to_string(b.high));
+    };
+    for (auto v = spy.values_begin(); v != spy.values_end(); ++v) {
+      std::string value = *v;
+      if (slot == detail::kSlotSalaryBand || slot == detail::kSlotRiskBand) {
+        std::size_t i = value.size() == 1 ? static_cast<std::size_t>(value[0] - '0') : 99;
+        if (slot == detail::kSlotSalaryBand && i < std::size(detail::kSalaryBands))
+          value = band_name(detail::kSalaryBands[i]);
+        else if (slot == detail::kSlotRiskBand && i < std::size(detail::kRiskBands))
+          value = band_name(detail::kRiskBands[i]);
+        else
+          continue;
+      }
+      f.values.push_back({value, v.get_termfreq()});
+    }
+    return f;
+  }
+
   std::vector<RelatedSpecimen> cards(const Snapshot& s, Xapian::Database& db,
                                      const std::vector<Neighbour>& neighbours) const {
     std::vector<RelatedSpecimen> out;
@@ -216,7 +258,17 @@ Searcher::Searcher(const std::string& index_dir) : impl_(std::make_unique<Impl>(
   impl_->get();
 }
 
+Searcher::Searcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Searcher::~Searcher() = default;
+Searcher::Searcher(Searcher&&) noexcept = default;
+Searcher& Searcher::operator=(Searcher&&) noexcept = default;
+
+Searcher Searcher::pin() const {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = impl_->dir;
+  impl->pinned = impl_->get();
+  return Searcher(std::move(impl));
+}
 
 SearchResults Searcher::search(std::string_view query_text, const SearchOptions& o) const {
   detail::check_query_text(query_text);
@@ -318,6 +370,11 @@ Record Searcher::get(std::string_view slug) const {
                   impl_->dir + ": damaged record for \"" + std::string(slug) + "\"");
     return *parsed.record;
   });
+}
+
+std::shared_ptr<const std::vector<SpecimenSummary>> Searcher::catalogue() const {
+  return impl_->with_index(
+      [&](const Snapshot& s, Xapian::Database& db) { return s.catalogue(db); });
 }
 
 std::size_t Searcher::size() const {

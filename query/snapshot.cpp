@@ -2,6 +2,8 @@
 
 #include <otiose/error.h>
 
+#include <algorithm>
+
 namespace otiose::detail {
 
 using nlohmann::json;
@@ -82,6 +84,46 @@ Card Snapshot::card(Xapian::Database& db, const std::string& slug) const {
   std::lock_guard<std::mutex> lock(mutex_);
   cards_.emplace(slug, c);
   return c;
+}
+
+std::shared_ptr<const std::vector<SpecimenSummary>> Snapshot::catalogue(
+    Xapian::Database& db) const {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (catalogue_) return catalogue_;
+  }
+  auto number = [](const Xapian::Document& doc, unsigned slot) -> std::optional<std::int64_t> {
+    std::string v = doc.get_value(slot);
+    if (v.empty()) return std::nullopt;
+    return static_cast<std::int64_t>(Xapian::sortable_unserialise(v));
+  };
+  auto all = std::make_shared<std::vector<SpecimenSummary>>();
+  const std::string term = std::string(kTypePrefix) + "role";
+  for (auto it = db.postlist_begin(term); it != db.postlist_end(term); ++it) {
+    Xapian::Document doc = db.get_document(*it);
+    SpecimenSummary s;
+    s.slug = doc.get_value(kSlotSlug);
+    s.title = doc.get_value(kSlotTitle);
+    s.tagline = doc.get_value(kSlotTagline);
+    s.salary_average = number(doc, kSlotSalaryAverage);
+    s.salary_low = number(doc, kSlotSalaryLow);
+    s.salary_high = number(doc, kSlotSalaryHigh);
+    if (auto risk = number(doc, kSlotFlightRisk)) s.flight_risk = static_cast<int>(*risk);
+    if (s.salary_average || s.salary_low) {
+      // The currency is in the record only.
+      auto data = json::parse(doc.get_data(), nullptr, false);
+      const json* c = data.is_object() ? &data : nullptr;
+      for (const char* key : {"record", "salary", "currency"})
+        c = c && c->is_object() && c->contains(key) ? &(*c)[key] : nullptr;
+      if (c && c->is_string()) s.currency = c->get<std::string>();
+    }
+    all->push_back(std::move(s));
+  }
+  std::sort(all->begin(), all->end(),
+            [](const SpecimenSummary& a, const SpecimenSummary& b) { return a.slug < b.slug; });
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!catalogue_) catalogue_ = std::move(all);
+  return catalogue_;
 }
 
 std::unique_ptr<Xapian::Database> Snapshot::open_db() const {

@@ -5,6 +5,7 @@
 #ifndef OTIOSE_QUERY_SNAPSHOT_H_
 #define OTIOSE_QUERY_SNAPSHOT_H_
 
+#include <otiose/search.h>
 #include <otiose/similarity.h>
 
 #include <xapian.h>
@@ -69,6 +70,9 @@ class Snapshot {
   // The card of `slug`, cached.
   Card card(Xapian::Database& db, const std::string& slug) const;
 
+  // Every specimen, by slug: read on the first call, then shared.
+  std::shared_ptr<const std::vector<SpecimenSummary>> catalogue(Xapian::Database& db) const;
+
  private:
   std::unique_ptr<Xapian::Database> open_db() const;
 
@@ -81,6 +85,7 @@ class Snapshot {
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<Xapian::Database>> pool_;
   mutable std::unordered_map<std::string, Card> cards_;
+  mutable std::shared_ptr<const std::vector<SpecimenSummary>> catalogue_;
 };
 
 }  // namespace otiose::detail

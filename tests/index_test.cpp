@@ -295,3 +295,92 @@ TEST_CASE("a specimen's snippet shows the matched word even deep in a long text"
   CHECK(snippet.rfind("\xE2\x80\xA6", 0) == 0);  // cut before: marked
   CHECK(snippet.size() < 600);
 }
+
+TEST_CASE("facets count every matching document by type, kind and band") {
+  TempDir dir;
+  auto records = catalogue();
+  otiose::write_index(records, dir / "index", options());
+  otiose::Searcher s(dir / "index");
+  otiose::SearchOptions o;
+  o.facets = true;
+  o.limit = 1;
+  auto r = s.search("", o);
+  REQUIRE(r.facets.size() == 4);
+  auto sum = [](const otiose::Facet& f) {
+    std::size_t n = 0;
+    for (const auto& v : f.values) n += v.count;
+    return n;
+  };
+  CHECK(r.facets[0].name == "type");
+  CHECK(sum(r.facets[0]) == r.total);
+  CHECK(r.facets[1].name == "kind");
+  // Every quote has a kind; every document a specimen with numbers.
+  CHECK(sum(r.facets[1]) == r.total - s.size());
+  CHECK(r.facets[2].name == "salary");
+  CHECK(sum(r.facets[2]) == r.total);
+  CHECK(r.facets[3].name == "flight_risk");
+  CHECK(sum(r.facets[3]) == r.total);
+  // A band's count is what filtering on it finds.
+  for (const auto& band : r.facets[3].values) {
+    otiose::SearchOptions f;
+    f.limit = 100000;
+    auto dash = band.value.find('-');
+    f.min_flight_risk = std::stoi(band.value.substr(0, dash));
+    f.max_flight_risk = std::stoi(band.value.substr(dash + 1));
+    INFO(band.value);
+    CHECK(s.search("", f).hits.size() == band.count);
+  }
+  for (const auto& type : r.facets[0].values) {
+    otiose::SearchOptions f;
+    f.limit = 100000;
+    f.type = type.value == "role" ? "specimen" : type.value;
+    CHECK(s.search("", f).hits.size() == type.count);
+  }
+  // Without asking, no facets.
+  CHECK(s.search("", {}).facets.empty());
+  otiose::SearchOptions empty;
+  empty.min_flight_risk = 60;
+  empty.max_flight_risk = 50;
+  CHECK_THROWS_AS(s.search("", empty), otiose::Error);
+}
+
+TEST_CASE("the catalogue lists every specimen once, by slug, with its numbers") {
+  TempDir dir;
+  auto records = catalogue();
+  otiose::write_index(records, dir / "index", options());
+  otiose::Searcher s(dir / "index");
+  auto all = s.catalogue();
+  REQUIRE(all->size() == records.size());
+  CHECK(std::is_sorted(all->begin(), all->end(),
+                       [](const auto& a, const auto& b) { return a.slug < b.slug; }));
+  for (const auto& r : records) {
+    auto it = std::find_if(all->begin(), all->end(),
+                           [&](const auto& x) { return x.slug == r.record.slug; });
+    REQUIRE(it != all->end());
+    CHECK(it->title == r.record.title);
+    if (r.record.salary) {
+      CHECK(it->salary_average == r.record.salary->average);
+      CHECK(it->currency == r.record.salary->currency);
+    }
+    if (r.record.flight_risk) CHECK(it->flight_risk == r.record.flight_risk->percent);
+  }
+  CHECK(s.catalogue() == all);  // read once a generation
+}
+
+TEST_CASE("a pinned Searcher keeps answering from its generation after a rebuild") {
+  TempDir dir;
+  auto records = catalogue();
+  otiose::write_index(records, dir / "index", options());
+  otiose::Searcher s(dir / "index");
+  otiose::Searcher pinned = s.pin();
+  std::string before = pinned.generation();
+  auto edited = records;
+  edited.front().record.tagline = "Now about zyzzyva only.";
+  otiose::write_index(edited, dir / "index", options());
+  CHECK(s.generation() != before);
+  CHECK(s.search("zyzzyva", {}).total == 1);
+  CHECK(pinned.generation() == before);
+  CHECK(pinned.search("zyzzyva", {}).total == 0);
+  CHECK(pinned.catalogue()->size() == records.size());
+  CHECK(s.pin().search("zyzzyva", {}).total == 1);
+}

@@ -32,6 +32,7 @@ struct SearchOptions {
   enum class Sort { kRelevance, kSalary, kFlightRisk };
   Sort sort = Sort::kRelevance;            // salary and flight risk sort highest first
   std::optional<int> min_flight_risk;      // percent
+  std::optional<int> max_flight_risk;      // percent
   std::optional<std::int64_t> salary_min;  // on the average salary
   std::optional<std::int64_t> salary_max;
   std::size_t related = 3;  // related specimens per hit; 0: none
@@ -49,6 +50,34 @@ struct SearchOptions {
   // One hit a specimen: its best document (the specimen or one of its
   // quotes), with Hit::more counting the others that matched.
   bool group = false;
+  // Count the matching documents by type, quote kind, salary band and
+  // flight-risk band (SearchResults::facets).
+  bool facets = false;
+};
+
+// How many matching documents have one value of a facet.
+struct FacetCount {
+  // type: "role", "quote"; kind: "complaint", ...; salary: the average's
+  // band, "100000-149999" (the last "200000-"); flight_risk: "50-74".
+  std::string value;
+  std::size_t count = 0;
+};
+
+struct Facet {
+  std::string name;                // "type", "kind", "salary", "flight_risk"
+  std::vector<FacetCount> values;  // types and kinds by name; bands low to high
+};
+
+// A specimen as the catalogue lists it (Searcher::catalogue).
+struct SpecimenSummary {
+  std::string slug;
+  std::string title;
+  std::string tagline;
+  std::optional<std::int64_t> salary_average;
+  std::optional<std::int64_t> salary_low;
+  std::optional<std::int64_t> salary_high;
+  std::optional<std::string> currency;
+  std::optional<int> flight_risk;  // percent
 };
 
 struct RelatedSpecimen {
@@ -104,6 +133,9 @@ struct SearchResults {
   // type: or kind: value), for the caller to show.
   std::vector<std::string> warnings;
   std::vector<Hit> hits;
+  // With SearchOptions::facets: type, kind, salary, flight_risk, each
+  // counting every matching document (exact up to 20,000 of them).
+  std::vector<Facet> facets;
 };
 
 // An open index. Thread-safe: every const member may be called from many
@@ -117,6 +149,15 @@ class OTIOSE_EXPORT Searcher {
   ~Searcher();
   Searcher(const Searcher&) = delete;
   Searcher& operator=(const Searcher&) = delete;
+  Searcher(Searcher&&) noexcept;
+  Searcher& operator=(Searcher&&) noexcept;
+
+  // A Searcher that answers every call from the generation answering now,
+  // even after otiose-index replaces it: for a caller that makes several
+  // calls and must not mix two generations (a web page). Cheap: it shares
+  // this one's open generation. Throws Error(kIndex) as a call would if
+  // that generation goes away under it (the writer keeps the one before).
+  Searcher pin() const;
 
   // Ranked hits over specimens and quotes. Query syntax: Xapian's
   // QueryParser (AND OR NOT, "phrases", word*, +word -word, and the fields
@@ -147,6 +188,9 @@ class OTIOSE_EXPORT Searcher {
   // The record, as indexed. Throws Error(kNotFound).
   Record get(std::string_view slug) const;
 
+  // Every specimen of the index, by slug; read once a generation.
+  std::shared_ptr<const std::vector<SpecimenSummary>> catalogue() const;
+
   // Specimens in the index.
   std::size_t size() const;
   // The generation directory answering now.
@@ -154,6 +198,7 @@ class OTIOSE_EXPORT Searcher {
 
  private:
   struct Impl;
+  explicit Searcher(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
