@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "tools/cli.h"
+#include "tools/contracts.h"
 
 namespace {
 
@@ -100,32 +101,9 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
       if (searcher.generation() == generation) break;
     }
     if (json_out) {
-      nlohmann::ordered_json list = nlohmann::ordered_json::array();
-      for (std::size_t i = 0; i < related.size(); ++i) {
-        const auto& r = related[i];
-        nlohmann::ordered_json item{{"slug", r.slug},
-                                    {"title", r.title},
-                                    {"tagline", r.tagline},
-                                    {"match", r.match},
-                                    {"cosine", r.cosine}};
-        if (by_text)
-          item["recognised"] = r.recognised.empty() ? nlohmann::ordered_json(nullptr)
-                                                    : nlohmann::ordered_json(r.recognised);
-        if (explain) {
-          nlohmann::ordered_json terms = nlohmann::ordered_json::array();
-          for (const auto& t : reasons[i])
-            terms.push_back(
-                {{"term", t.term}, {"contribution", t.contribution}, {"share", t.share}});
-          item["explain"] = terms;
-        }
-        list.push_back(item);
-      }
-      nlohmann::ordered_json out{
-          {"slug", by_text ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(slug)},
-          {"title", by_text ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(title)}};
-      if (by_text) out["confident"] = confident;
-      out["related"] = list;
-      std::cout << out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+      std::cout << otiose::cli::dump(otiose::cli::related_answer_json(
+                       by_text ? std::string() : slug, title, related, confident,
+                       explain ? &reasons : nullptr))
                 << '\n';
       return otiose::cli::kOk;
     }

@@ -9,21 +9,11 @@
 #include <iostream>
 
 #include "tools/cli.h"
+#include "tools/contracts.h"
 
 namespace {
 
 constexpr const char* kTool = "otiose-search";
-
-nlohmann::ordered_json related_json(const std::vector<otiose::RelatedSpecimen>& related) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const auto& r : related)
-    out.push_back({{"slug", r.slug},
-                   {"title", r.title},
-                   {"tagline", r.tagline},
-                   {"match", r.match},
-                   {"cosine", r.cosine}});
-  return out;
-}
 
 // A sort value as a reader reads it: "110,993" or "85%".
 std::string sort_value(otiose::SearchOptions::Sort sort, double value) {
@@ -35,10 +25,6 @@ std::string sort_value(otiose::SearchOptions::Sort sort, double value) {
     out += digits[i];
   }
   return out;
-}
-
-nlohmann::ordered_json opt(const std::optional<std::string>& s) {
-  return s ? nlohmann::ordered_json(*s) : nlohmann::ordered_json(nullptr);
 }
 
 }  // namespace
@@ -130,37 +116,7 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
     otiose::SearchResults r = searcher.search(query, o);
     for (const auto& w : r.warnings) otiose::cli::print_warning(kTool, w);
     if (json_out) {
-      nlohmann::ordered_json hits = nlohmann::ordered_json::array();
-      for (const auto& h : r.hits)
-        hits.push_back({{"rank", h.rank},
-                        {"id", h.id},
-                        {"type", h.type},
-                        {"kind", opt(h.kind)},
-                        {"slug", h.slug},
-                        {"title", h.title},
-                        {"tagline", h.tagline},
-                        {"text", h.text},
-                        {"source", opt(h.source)},
-                        {"snippet", h.snippet},
-                        {"score", h.score},
-                        {"sort_value", h.sort_value ? nlohmann::ordered_json(*h.sort_value)
-                                                    : nlohmann::ordered_json(nullptr)},
-                        {"more", h.more},
-                        {"related", related_json(h.related)}});
-      std::cout << nlohmann::ordered_json{{"query", r.query},
-                                          {"total", r.total},
-                                          {"specimens", r.grouped
-                                                            ? nlohmann::ordered_json(r.specimens)
-                                                            : nlohmann::ordered_json(nullptr)},
-                                          {"grouped", r.grouped},
-                                          {"warnings", r.warnings},
-                                          {"offset", r.offset},
-                                          {"limit", r.limit},
-                                          {"suggestion", opt(r.suggestion)},
-                                          {"corrected", r.corrected},
-                                          {"hits", hits}}
-                       .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
-                << '\n';
+      std::cout << otiose::cli::dump(otiose::cli::search_json(r)) << '\n';
       return otiose::cli::kOk;
     }
     if (r.corrected)
