@@ -327,6 +327,10 @@ std::string Searcher::resolve(std::string_view name) const {
   });
 }
 
+std::vector<std::string> Searcher::closest(std::string_view name, std::size_t k) const {
+  return impl_->get()->model().closest(name, k);
+}
+
 std::vector<RelatedSpecimen> Searcher::related(std::string_view slug, std::size_t k) const {
   return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) {
     return impl_->cards(s, db, s.model().related(slug, k));

@@ -171,6 +171,9 @@ class OTIOSE_EXPORT Searcher {
   // The specimen a user means: a slug, a title or an alias, any case.
   // Throws Error(kNotFound) whose message lists the closest slugs.
   std::string resolve(std::string_view name) const;
+  // The k slugs closest to a name no specimen has (by slug, title, alias,
+  // acronym and edits), for a "did you mean" list.
+  std::vector<std::string> closest(std::string_view name, std::size_t k) const;
 
   // The k specimens most like `slug` (stored lists; k beyond them computes).
   std::vector<RelatedSpecimen> related(std::string_view slug, std::size_t k) const;
