@@ -156,6 +156,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void on_header(beast::error_code ec) {
     if (ec == http::error::header_limit) return fail(431);
+    if (ec == http::error::body_limit) return fail(413);  // by its Content-Length
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted)
       return close();
