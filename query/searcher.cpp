@@ -164,6 +164,8 @@ struct Searcher::Impl {
         spies.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(slot));
         enquire.add_matchspy(spies.back().get());
       }
+    Xapian::ValueCountMatchSpy counter(detail::kSlotType);  // every document has a type
+    if (o.group && !o.facets) enquire.add_matchspy(&counter);
     auto limit = static_cast<Xapian::doccount>(std::min<std::size_t>(o.limit, 10000));
     auto offset = static_cast<Xapian::doccount>(std::min<std::size_t>(o.offset, 1u << 30));
     // Grouped, the counts of what each hit stands for are exact only when
@@ -174,11 +176,10 @@ struct Searcher::Impl {
     Xapian::MSet mset = enquire.get_mset(offset, limit, check);
     results.grouped = o.group;
     if (o.group) {
-      // Xapian's uncollapsed estimate can stop at the collapsed count: count
-      // the documents without the collapse (a match with no hits kept).
-      Xapian::Enquire all(db);
-      all.set_query(enquire.get_query());
-      results.total = all.get_mset(0, 0, check).get_matches_estimated();
+      // Xapian's uncollapsed estimate can stop at the collapsed count: the
+      // documents a spy saw before the collapse are the count.
+      const Xapian::ValueCountMatchSpy& seen = o.facets ? *spies[0] : counter;
+      results.total = seen.get_total();
       results.specimens = mset.get_matches_estimated();
     } else {
       results.total = mset.get_matches_estimated();
