@@ -436,7 +436,8 @@ TEST_CASE("the README's sample output is what the tools print") {
 }
 
 TEST_CASE("the install ships each tool's completions and man page, from its options") {
-  for (std::string tool : {"otiose-index", "otiose-import", "otiose-search", "otiose-related"}) {
+  for (std::string tool :
+       {"otiose-index", "otiose-import", "otiose-search", "otiose-related", "otiose-serve"}) {
     INFO(tool);
     std::string bash = stage() + "/share/bash-completion/completions/" + tool;
     std::string zsh = stage() + "/share/zsh/site-functions/_" + tool;
@@ -446,7 +447,7 @@ TEST_CASE("the install ships each tool's completions and man page, from its opti
     CHECK(run_command("bash -n " + bash).status == 0);
     CHECK(otiose::test::read_file(bash).find("--version") != std::string::npos);
     CHECK((otiose::test::read_file(fish).find("-l json") != std::string::npos ||
-           tool == "otiose-import"));
+           tool == "otiose-import" || tool == "otiose-serve"));
     CHECK(otiose::test::read_file(man).rfind(".TH ", 0) == 0);
     CHECK(otiose::test::read_file(man).find("\\-\\-version") != std::string::npos);
   }
@@ -455,7 +456,8 @@ TEST_CASE("the install ships each tool's completions and man page, from its opti
 }
 
 TEST_CASE("every tool answers --help and --version, and usage errors exit 2") {
-  for (const char* tool : {"otiose-index", "otiose-import", "otiose-search", "otiose-related"}) {
+  for (const char* tool :
+       {"otiose-index", "otiose-import", "otiose-search", "otiose-related", "otiose-serve"}) {
     INFO(tool);
     Ran help = run_command(bin(tool) + " --help");
     CHECK(help.status == 0);
@@ -470,6 +472,12 @@ TEST_CASE("every tool answers --help and --version, and usage errors exit 2") {
   CHECK(missing.status == 4);
   CHECK(missing.err.find("build one with `otiose-index data --index /nonexistent/otiose`") !=
         std::string::npos);
+  Ran serve_missing = run_command(bin("otiose-serve") + " --index /nonexistent/otiose");
+  CHECK(serve_missing.status == 4);
+  CHECK(serve_missing.err.find("otiose-serve: ") == 0);
+  Ran serve_listen = run_command(bin("otiose-serve") + " --listen nowhere");
+  CHECK(serve_listen.status == 2);
+  CHECK(serve_listen.err.find("is not HOST:PORT") != std::string::npos);
 }
 
 TEST_CASE("otiose-index --check passes the catalogue and fails a bad record with its message") {
