@@ -8,7 +8,9 @@
 // grouped, facets, 3 related each, the JSON contract; search-plain: without
 // the facets, search-flat: nor the grouping), specimen (one slug a
 // line; the /specimen page's work: the record, 3 related) or match (one
-// pasted text a line; /api/match: the 3 best matches). Prints one JSON line.
+// pasted text a line; /api/match: the 3 best matches). SECONDS 0: one pass
+// over the inputs on this thread (deterministic, for callgrind). Prints one
+// JSON line.
 #include <otiose/search.h>
 
 #include <nlohmann/json.hpp>
@@ -46,9 +48,10 @@ int main(int argc, char** argv) {
   std::atomic<long> done{0};
   std::atomic<bool> stop{false};
   std::atomic<std::size_t> sink{0};
+  const bool once = seconds <= 0;  // one pass over the inputs, for callgrind
   auto work = [&](int t) {
     std::size_t i = static_cast<std::size_t>(t) * 7919;
-    while (!stop.load(std::memory_order_relaxed)) {
+    while (once ? i < inputs.size() : !stop.load(std::memory_order_relaxed)) {
       const std::string& input = inputs[i++ % inputs.size()];
       otiose::Searcher pinned = searcher.pin();
       std::size_t bytes = 0;
@@ -77,9 +80,13 @@ int main(int argc, char** argv) {
   }
   auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(work, t);
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
+  if (once) {
+    work(0);
+  } else {
+    for (int t = 0; t < threads; ++t) pool.emplace_back(work, t);
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop = true;
+  }
   for (auto& th : pool) th.join();
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << nlohmann::json{{"mode", mode},

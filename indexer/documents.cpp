@@ -40,16 +40,12 @@ TfidfConfig all_text_fields() {
 // numbers filters and sorts read.
 void set_numbers(Xapian::Document& doc, const Record& r) {
   doc.add_value(kSlotOwner, r.slug);
-  if (r.flight_risk && r.flight_risk->percent) {
+  if (r.flight_risk && r.flight_risk->percent)
     doc.add_value(kSlotFlightRisk, Xapian::sortable_serialise(*r.flight_risk->percent));
-    doc.add_value(kSlotRiskBand, band_of(kRiskBands, *r.flight_risk->percent));
-  }
   if (r.salary) {
-    if (r.salary->average) {
+    if (r.salary->average)
       doc.add_value(kSlotSalaryAverage,
                     Xapian::sortable_serialise(static_cast<double>(*r.salary->average)));
-      doc.add_value(kSlotSalaryBand, band_of(kSalaryBands, *r.salary->average));
-    }
     if (r.salary->low)
       doc.add_value(kSlotSalaryLow,
                     Xapian::sortable_serialise(static_cast<double>(*r.salary->low)));
@@ -57,6 +53,14 @@ void set_numbers(Xapian::Document& doc, const Record& r) {
       doc.add_value(kSlotSalaryHigh,
                     Xapian::sortable_serialise(static_cast<double>(*r.salary->high)));
   }
+}
+
+// What the facets count of a document of `r` (layout.h, kSlotFacets).
+std::string facets(const Record& r, char type, std::string_view kind) {
+  int salary = r.salary && r.salary->average ? band_of(kSalaryBands, *r.salary->average) : -1;
+  int risk =
+      r.flight_risk && r.flight_risk->percent ? band_of(kRiskBands, *r.flight_risk->percent) : -1;
+  return facet_value(type, salary, risk, kind);
 }
 
 }  // namespace
@@ -116,7 +120,7 @@ Xapian::Document DocumentMaker::role(const Record& r, const std::string& json,
   doc.add_boolean_term(std::string(kIdPrefix) + r.slug);
   doc.add_boolean_term(std::string(kTypePrefix) + "role");
   doc.add_boolean_term(std::string(kRolePrefix) + r.slug);
-  doc.add_value(kSlotType, "role");
+  doc.add_value(kSlotFacets, facets(r, 'r', {}));
   set_numbers(doc, r);
   doc.add_value(kSlotContentHash, hash);
   doc.add_value(kSlotSlug, r.slug);
@@ -160,8 +164,7 @@ Xapian::Document DocumentMaker::quote(const Record& r, const Quote& q) {
   doc.add_boolean_term(std::string(kTypePrefix) + "quote");
   doc.add_boolean_term(std::string(kKindPrefix) + q.kind);
   doc.add_boolean_term(std::string(kRolePrefix) + r.slug);
-  doc.add_value(kSlotType, "quote");
-  doc.add_value(kSlotKind, q.kind);
+  doc.add_value(kSlotFacets, facets(r, 'q', q.kind));
   if (q.source) doc.add_boolean_term(std::string(kSourcePrefix) + ascii_lower(*q.source));
   set_numbers(doc, r);
   doc.add_value(kSlotLength, Xapian::sortable_serialise(static_cast<double>(q.text.size())));

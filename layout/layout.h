@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace otiose {
@@ -27,7 +28,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 6;
+inline constexpr int kIndexFormat = 7;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -73,13 +74,9 @@ enum Slot : unsigned {
   // (sortable_serialise'd; equal scores go shortest first).
   kSlotOwner = 9,
   kSlotLength = 10,
-  // Every document: what the facet counts of a search count
-  // (Xapian::ValueCountMatchSpy): its type ("role", "quote"), a quote's kind,
-  // and the bands (below) of its specimen's average salary and flight risk.
-  kSlotType = 11,
-  kSlotKind = 12,
-  kSlotSalaryBand = 13,
-  kSlotRiskBand = 14,
+  // Every document: what a search's facets count, in one value so that
+  // one read a matching document serves them all (facet_value below).
+  kSlotFacets = 11,
 };
 
 // A band of values a facet counts: [low, high], both inclusive; the stored
@@ -93,12 +90,22 @@ inline constexpr Band kSalaryBands[] = {
     {0, 49999}, {50000, 99999}, {100000, 149999}, {150000, 199999}, {200000, INT64_MAX}};
 inline constexpr Band kRiskBands[] = {{0, 24}, {25, 49}, {50, 74}, {75, 100}};
 
-// The stored value of the band holding `v`, or "" when none does.
+// The index of the band holding `v`, or -1 when none does.
 template <std::size_t N>
-std::string band_of(const Band (&bands)[N], std::int64_t v) {
+int band_of(const Band (&bands)[N], std::int64_t v) {
   for (std::size_t i = 0; i < N; ++i)
-    if (v >= bands[i].low && v <= bands[i].high) return std::string(1, static_cast<char>('0' + i));
-  return {};
+    if (v >= bands[i].low && v <= bands[i].high) return static_cast<int>(i);
+  return -1;
+}
+
+// kSlotFacets: the type ('r' a specimen, 'q' a quote), the band of the
+// specimen's average salary and of its flight risk (a digit, the band's
+// index; '-' for none), then a quote's kind: "q23complaint", "r4-".
+inline std::string facet_value(char type, int salary_band, int risk_band, std::string_view kind) {
+  auto digit = [](int band) { return band < 0 ? '-' : static_cast<char>('0' + band); };
+  std::string v{type, digit(salary_band), digit(risk_band)};
+  v += kind;
+  return v;
 }
 
 // Metadata keys.

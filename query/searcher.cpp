@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <mutex>
 
 #include "base/text.h"
@@ -23,6 +24,54 @@ namespace otiose {
 
 using detail::Snapshot;
 using nlohmann::json;
+
+namespace {
+
+// Counts matching documents by the parts of their facet value (layout.h,
+// kSlotFacets): one value read a document for all four facets.
+class FacetSpy : public Xapian::MatchSpy {
+ public:
+  void operator()(const Xapian::Document& doc, double) override {
+    ++total_;
+    std::string v = doc.get_value(detail::kSlotFacets);
+    if (v.size() < 3) return;
+    ++(v[0] == 'r' ? roles_ : quotes_);
+    if (v[1] >= '0' && v[1] < '0' + static_cast<char>(std::size(salary_))) ++salary_[v[1] - '0'];
+    if (v[2] >= '0' && v[2] < '0' + static_cast<char>(std::size(risk_))) ++risk_[v[2] - '0'];
+    if (v.size() > 3) ++kinds_[v.substr(3)];
+  }
+
+  std::size_t total() const { return total_; }
+
+  // type, kind, salary, flight_risk; values by name, bands low to high,
+  // only those some document has.
+  std::vector<Facet> facets() const {
+    auto band_name = [](const detail::Band& b) {
+      return std::to_string(b.low) + "-" + (b.high == INT64_MAX ? "" : std::to_string(b.high));
+    };
+    std::vector<Facet> out(4);
+    out[0].name = "type";
+    if (quotes_) out[0].values.push_back({"quote", quotes_});
+    if (roles_) out[0].values.push_back({"role", roles_});
+    out[1].name = "kind";
+    for (const auto& [kind, n] : kinds_) out[1].values.push_back({kind, n});
+    out[2].name = "salary";
+    for (std::size_t i = 0; i < std::size(salary_); ++i)
+      if (salary_[i]) out[2].values.push_back({band_name(detail::kSalaryBands[i]), salary_[i]});
+    out[3].name = "flight_risk";
+    for (std::size_t i = 0; i < std::size(risk_); ++i)
+      if (risk_[i]) out[3].values.push_back({band_name(detail::kRiskBands[i]), risk_[i]});
+    return out;
+  }
+
+ private:
+  std::size_t total_ = 0, roles_ = 0, quotes_ = 0;
+  std::size_t salary_[std::size(detail::kSalaryBands)] = {};
+  std::size_t risk_[std::size(detail::kRiskBands)] = {};
+  std::map<std::string, std::size_t> kinds_;
+};
+
+}  // namespace
 
 struct Searcher::Impl {
   std::string dir;
@@ -158,14 +207,10 @@ struct Searcher::Impl {
     else  // equal scores: the shorter (denser) text first
       enquire.set_sort_by_relevance_then_value(detail::kSlotLength, false);
     if (o.group) enquire.set_collapse_key(detail::kSlotOwner);
-    std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
-    if (o.facets)
-      for (unsigned slot : kFacetSlots) {
-        spies.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(slot));
-        enquire.add_matchspy(spies.back().get());
-      }
-    Xapian::ValueCountMatchSpy counter(detail::kSlotType);  // every document has a type
-    if (o.group && !o.facets) enquire.add_matchspy(&counter);
+    // One spy reads each matching document's facet value once: the counts,
+    // and the uncollapsed total of a grouped search.
+    FacetSpy spy;
+    if (o.group || o.facets) enquire.add_matchspy(&spy);
     auto limit = static_cast<Xapian::doccount>(std::min<std::size_t>(o.limit, 10000));
     auto offset = static_cast<Xapian::doccount>(std::min<std::size_t>(o.offset, 1u << 30));
     // Grouped, the counts of what each hit stands for are exact only when
@@ -177,16 +222,14 @@ struct Searcher::Impl {
     results.grouped = o.group;
     if (o.group) {
       // Xapian's uncollapsed estimate can stop at the collapsed count: the
-      // documents a spy saw before the collapse are the count.
-      const Xapian::ValueCountMatchSpy& seen = o.facets ? *spies[0] : counter;
-      results.total = seen.get_total();
+      // documents the spy saw before the collapse are the count.
+      results.total = spy.total();
       results.specimens = mset.get_matches_estimated();
     } else {
       results.total = mset.get_matches_estimated();
     }
 
-    for (std::size_t i = 0; i < spies.size(); ++i)
-      results.facets.push_back(facet(kFacetSlots[i], *spies[i]));
+    if (o.facets) results.facets = spy.facets();
 
     // "Did you mean": words the index does not have, when little was found.
     if (results.total < 3) results.suggestion = detail::suggest(db, stemmer, query_text);
@@ -212,35 +255,6 @@ struct Searcher::Impl {
     results.warnings.erase(std::unique(results.warnings.begin(), results.warnings.end()),
                            results.warnings.end());
     return results;
-  }
-
-  static constexpr unsigned kFacetSlots[] = {detail::kSlotType, detail::kSlotKind,
-                                             detail::kSlotSalaryBand, detail::kSlotRiskBand};
-
-  // A facet from its spy: names as stored; bands as "low-high", in order.
-  static Facet facet(unsigned slot, const Xapian::ValueCountMatchSpy& spy) {
-    Facet f;
-    f.name = slot == detail::kSlotType         ? "type"
-             : slot == detail::kSlotKind       ? "kind"
-             : slot == detail::kSlotSalaryBand ? "salary"
-                                               : "flight_risk";
-    auto band_name = [](const detail::Band& b) {
-      return std::to_string(b.low) + "-" + (b.high == INT64_MAX ? "" : std::to_string(b.high));
-    };
-    for (auto v = spy.values_begin(); v != spy.values_end(); ++v) {
-      std::string value = *v;
-      if (slot == detail::kSlotSalaryBand || slot == detail::kSlotRiskBand) {
-        std::size_t i = value.size() == 1 ? static_cast<std::size_t>(value[0] - '0') : 99;
-        if (slot == detail::kSlotSalaryBand && i < std::size(detail::kSalaryBands))
-          value = band_name(detail::kSalaryBands[i]);
-        else if (slot == detail::kSlotRiskBand && i < std::size(detail::kRiskBands))
-          value = band_name(detail::kRiskBands[i]);
-        else
-          continue;
-      }
-      f.values.push_back({value, v.get_termfreq()});
-    }
-    return f;
   }
 
   std::vector<RelatedSpecimen> cards(const Snapshot& s, Xapian::Database& db,
