@@ -381,9 +381,9 @@ std::vector<TermShare> Searcher::explain_text(std::string_view text, std::string
 
 Record Searcher::get(std::string_view slug) const {
   return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) {
-    auto data = s.role_data(db, slug);
-    if (!data) throw Error(ErrorKind::kNotFound, "no specimen \"" + std::string(slug) + "\"");
-    auto parsed = parse_record((*data)["record"].dump());
+    auto text = s.record_json(db, slug);
+    if (!text) throw Error(ErrorKind::kNotFound, "no specimen \"" + std::string(slug) + "\"");
+    auto parsed = parse_record(*text);
     if (!parsed.record)
       throw Error(ErrorKind::kIndex,
                   impl_->dir + ": damaged record for \"" + std::string(slug) + "\"");

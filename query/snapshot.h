@@ -63,9 +63,10 @@ class Snapshot {
     std::unique_ptr<Xapian::Database> db_;
   };
 
-  // The specimen's stored data ({"type": "role", "record": {...}}), or
-  // nullopt for an unknown slug. Throws Error(kIndex) for damaged data.
-  std::optional<nlohmann::json> role_data(Xapian::Database& db, std::string_view slug) const;
+  // The JSON text of the specimen's record, as stored in its document's
+  // data ({"record": {...}, "type": "role"}), or nullopt for an unknown
+  // slug. Throws Error(kIndex) for damaged data.
+  std::optional<std::string> record_json(Xapian::Database& db, std::string_view slug) const;
 
   // The card of `slug`, cached.
   Card card(Xapian::Database& db, const std::string& slug) const;
