@@ -10,21 +10,46 @@
 namespace otiose::web {
 
 // Text and attribute values: & < > " ' escaped (so one function serves both
-// element text and quoted attributes).
-inline std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (char c : s) {
-    switch (c) {
+// element text and quoted attributes), appended to `out` a clean run at a
+// time.
+inline void append_escaped(std::string& out, std::string_view s) {
+  std::size_t from = 0;
+  while (true) {
+    std::size_t at = s.find_first_of("&<>\"'", from);
+    out.append(s.data() + from, (at == std::string_view::npos ? s.size() : at) - from);
+    if (at == std::string_view::npos) return;
+    switch (s[at]) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      default: out += "&#39;"; break;
     }
+    from = at + 1;
   }
+}
+
+inline std::string escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  append_escaped(out, s);
   return out;
+}
+
+// Appends pieces to `out`: text as is, Esc{text} escaped. A page is built
+// in one string, without the temporaries of a + chain.
+struct Esc {
+  std::string_view text;
+};
+inline void put(std::string& out, std::string_view raw) {
+  out.append(raw);
+}
+inline void put(std::string& out, Esc e) {
+  append_escaped(out, e.text);
+}
+template <typename... Pieces>
+void add(std::string& out, const Pieces&... pieces) {
+  (put(out, pieces), ...);
 }
 
 // XML text (the OpenSearch description): the same five.

@@ -410,14 +410,23 @@ std::string record_page(const Record& r, const std::vector<RelatedSpecimen>& rel
                   escape(r.tagline) + "</p>\n";
   auto items = [](const std::vector<std::string>& v) {
     std::string out = "<ul>";
-    for (const auto& x : v) out += "<li>" + escape(x) + "</li>";
+    for (const auto& x : v) {
+      out += "<li>";
+      append_escaped(out, x);
+      out += "</li>";
+    }
     return out + "</ul>\n";
   };
   auto named = [](const std::optional<std::vector<NamedItem>>& v) {
     std::string out = "<dl>";
     if (v)
-      for (const auto& x : *v)
-        out += "<dt>" + escape(x.name) + "</dt><dd>" + escape(x.description) + "</dd>";
+      for (const auto& x : *v) {
+        out += "<dt>";
+        append_escaped(out, x.name);
+        out += "</dt><dd>";
+        append_escaped(out, x.description);
+        out += "</dd>";
+      }
     return out + "</dl>\n";
   };
   std::string org;
@@ -457,28 +466,29 @@ std::string record_page(const Record& r, const std::vector<RelatedSpecimen>& rel
   std::string survival = "<dl>";
   if (r.survival)
     for (const auto& t : *r.survival)
-      survival += "<dt>[" + escape(t.when) + ":]</dt><dd>" + escape(t.advice) + "</dd>";
+      add(survival, "<dt>[", Esc{t.when}, ":]</dt><dd>", Esc{t.advice}, "</dd>");
   m += list_section("[07] SURVIVAL / ENCOUNTER GUIDE", survival + "</dl>\n");
   std::string autopsy;
   if (r.jd_autopsy)
     for (const auto& p : *r.jd_autopsy)
-      autopsy += "<div class=\"autopsy\"><div><h3>LINKEDIN ILLUSION</h3><p class=\"dim\">[" +
-                 escape(p.source.value_or("SOURCE REDACTED")) + "]</p><blockquote>" +
-                 escape(p.illusion) + "</blockquote></div><div><h3>OTIOSE TRANSLATION</h3><p>" +
-                 escape(p.translation) + "</p></div></div>\n";
+      add(autopsy, "<div class=\"autopsy\"><div><h3>LINKEDIN ILLUSION</h3><p class=\"dim\">[",
+          Esc{p.source ? *p.source : "SOURCE REDACTED"}, "]</p><blockquote>", Esc{p.illusion},
+          "</blockquote></div><div><h3>OTIOSE TRANSLATION</h3><p>", Esc{p.translation},
+          "</p></div></div>\n");
   m += list_section("[08] THE JD AUTOPSY: WHAT DO THEY ACTUALLY DO?", autopsy);
   std::string log = "<dl>";
   if (r.day_log)
     for (const auto& e : *r.day_log)
-      log += "<dt>[" + escape(e.start) + " - " + escape(e.end) + "] " + escape(e.title) +
-             "</dt><dd>" + escape(e.description) + "</dd>";
+      add(log, "<dt>[", Esc{e.start}, " - ", Esc{e.end}, "] ", Esc{e.title}, "</dt><dd>",
+          Esc{e.description}, "</dd>");
   m += list_section("[09] DAY-IN-THE-LIFE LOG", log + "</dl>\n");
   std::string burn;
   if (r.burn_ward)
-    for (const auto& c : *r.burn_ward)
-      burn += "<blockquote>" + escape(c.text) +
-              (c.source ? "<footer>\xE2\x80\x94 " + escape(*c.source) + "</footer>" : "") +
-              "</blockquote>\n";
+    for (const auto& c : *r.burn_ward) {
+      add(burn, "<blockquote>", Esc{c.text});
+      if (c.source) add(burn, "<footer>\xE2\x80\x94 ", Esc{*c.source}, "</footer>");
+      burn += "</blockquote>\n";
+    }
   m += list_section("[10] THE BURN WARD (UNFILTERED COMPLAINTS)", burn);
   std::string rel = related_cards(related, reasons);
   rel += reasons ? "<p><a href=\"" + escape(specimen_href(r.slug)) + "\">Hide why</a></p>"
