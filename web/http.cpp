@@ -114,7 +114,7 @@ struct Server::Impl {
         ioc(static_cast<int>(std::max(1u, o.threads))),
         acceptor(net::make_strand(ioc)),
         signals(ioc),
-        drain_timer(ioc) {}
+        drain_timer(net::make_strand(ioc)) {}
 
   void accept();
   void begin_stop();
@@ -289,7 +289,8 @@ void Server::Impl::session_closed(Session* s) {
     std::lock_guard<std::mutex> lock(mutex);
     sessions.erase(s);
   }
-  if (--open == 0 && stopping) net::post(ioc, [this] { drain_timer.cancel(); });
+  if (--open == 0 && stopping)
+    net::post(drain_timer.get_executor(), [this] { drain_timer.cancel(); });
 }
 
 void Server::Impl::begin_stop() {
@@ -306,7 +307,8 @@ void Server::Impl::begin_stop() {
       if (auto s = w.lock()) live.push_back(std::move(s));
   }
   for (auto& s : live) s->drain();
-  net::post(ioc, [this] {
+  // The timer is touched on its own strand only.
+  net::post(drain_timer.get_executor(), [this] {
     if (open == 0) return;
     drain_timer.expires_after(o.drain_timeout);
     drain_timer.async_wait([this](beast::error_code ec) {
