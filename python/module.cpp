@@ -115,7 +115,7 @@ class PySearcher {
       std::vector<std::vector<otiose::TermShare>> reasons;
       if (explain)
         for (const auto& r : list) reasons.push_back(s.explain(slug, r.slug, terms));
-      return otiose::cli::related_answer_json(slug, s.get(slug).title, list, false,
+      return otiose::cli::related_answer_json(slug, s.title(slug), list, false,
                                               explain ? &reasons : nullptr);
     });
   }

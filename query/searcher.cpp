@@ -396,6 +396,14 @@ std::shared_ptr<const std::vector<SpecimenSummary>> Searcher::catalogue() const 
       [&](const Snapshot& s, Xapian::Database& db) { return s.catalogue(db); });
 }
 
+std::string Searcher::title(std::string_view slug) const {
+  return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) {
+    if (s.model().find(slug) < 0)
+      throw Error(ErrorKind::kNotFound, "no specimen \"" + std::string(slug) + "\"");
+    return s.card(db, std::string(slug)).title;
+  });
+}
+
 std::size_t Searcher::size() const {
   return impl_->get()->model().size();
 }

@@ -384,3 +384,12 @@ TEST_CASE("a pinned Searcher keeps answering from its generation after a rebuild
   CHECK(pinned.catalogue()->size() == records.size());
   CHECK(s.pin().search("zyzzyva", {}).total == 1);
 }
+
+TEST_CASE("a specimen's title is read without its record, and an unknown slug is not found") {
+  TempDir dir;
+  auto records = catalogue();
+  otiose::write_index(records, dir / "index", options());
+  otiose::Searcher s(dir / "index");
+  for (const auto& r : records) CHECK(s.title(r.record.slug) == r.record.title);
+  CHECK_THROWS_AS(s.title("no-such-specimen"), otiose::Error);
+}

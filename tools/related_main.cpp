@@ -90,7 +90,7 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
         confident = matches.confident;
       } else {
         slug = searcher.resolve(specimen);
-        title = searcher.get(slug).title;
+        title = searcher.title(slug);
         related = searcher.related(slug, top);
       }
       reasons.clear();

@@ -705,7 +705,7 @@ Response Site::route(const Request& req, const Searcher& s) const {
     bool explain = req.param("explain") == "1";
     if (explain)
       for (const auto& r : related) reasons.push_back(s.explain(slug, r.slug, 5));
-    return cached(json(200, cli::related_answer_json(slug, s.get(slug).title, related, false,
+    return cached(json(200, cli::related_answer_json(slug, s.title(slug), related, false,
                                                      explain ? &reasons : nullptr)));
   }
   if (path.rfind("/api/specimens/", 0) == 0) {

@@ -190,6 +190,9 @@ class OTIOSE_EXPORT Searcher {
 
   // The record, as indexed. Throws Error(kNotFound).
   Record get(std::string_view slug) const;
+  // The specimen's title alone, without reading its record. Throws
+  // Error(kNotFound).
+  std::string title(std::string_view slug) const;
 
   // Every specimen of the index, by slug; read once a generation.
   std::shared_ptr<const std::vector<SpecimenSummary>> catalogue() const;
