@@ -63,13 +63,6 @@ py::object released(F f) {
   return to_python(out);
 }
 
-Json terms_json(const std::vector<otiose::TermShare>& terms) {
-  Json out = Json::array();
-  for (const auto& t : terms)
-    out.push_back({{"term", t.term}, {"contribution", t.contribution}, {"share", t.share}});
-  return out;
-}
-
 class PySearcher {
  public:
   explicit PySearcher(const std::string& path) : searcher_(path) {}
@@ -136,7 +129,7 @@ class PySearcher {
   py::object explain(const std::string& a, const std::string& b, std::size_t terms) const {
     return released([&] {
       otiose::Searcher s = searcher_.pin();
-      return terms_json(s.explain(s.resolve(a), s.resolve(b), terms));
+      return otiose::cli::terms_json(s.explain(s.resolve(a), s.resolve(b), terms));
     });
   }
 

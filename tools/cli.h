@@ -218,6 +218,16 @@ inline void print_error(const char* tool, const std::string& message) {
   std::cerr << tool << ": " << s.red() << "error: " << s.reset() << message << '\n';
 }
 
+// "110993" -> "110,993".
+inline std::string thousands(long long v) {
+  std::string digits = std::to_string(v < 0 ? -v : v), out = v < 0 ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 // "1 record", "2 records".
 inline std::string count(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);

@@ -72,6 +72,14 @@ inline Json search_json(const SearchResults& r) {
   return out;
 }
 
+// Why two match: [{"term", "contribution", "share"}], largest first.
+inline Json terms_json(const std::vector<TermShare>& terms) {
+  Json out = Json::array();
+  for (const auto& t : terms)
+    out.push_back({{"term", t.term}, {"contribution", t.contribution}, {"share", t.share}});
+  return out;
+}
+
 // otiose-related --json: for a specimen (`slug`, `title`) or, when `slug`
 // is empty, for a pasted text (then "confident" and "recognised" too);
 // "explain" when `reasons` holds one list a related specimen.
@@ -88,12 +96,7 @@ inline Json related_answer_json(const std::string& slug, const std::string& titl
               {"match", r.match},
               {"cosine", r.cosine}};
     if (by_text) item["recognised"] = r.recognised.empty() ? Json(nullptr) : Json(r.recognised);
-    if (reasons && i < reasons->size()) {
-      Json terms = Json::array();
-      for (const auto& t : (*reasons)[i])
-        terms.push_back({{"term", t.term}, {"contribution", t.contribution}, {"share", t.share}});
-      item["explain"] = terms;
-    }
+    if (reasons && i < reasons->size()) item["explain"] = terms_json((*reasons)[i]);
     list.push_back(item);
   }
   Json out{{"slug", by_text ? Json(nullptr) : Json(slug)},

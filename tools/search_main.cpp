@@ -19,12 +19,7 @@ constexpr const char* kTool = "otiose-search";
 std::string sort_value(otiose::SearchOptions::Sort sort, double value) {
   if (sort == otiose::SearchOptions::Sort::kFlightRisk)
     return std::to_string(static_cast<long long>(value)) + "%";
-  std::string digits = std::to_string(static_cast<long long>(value)), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
+  return otiose::cli::thousands(static_cast<long long>(value));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "tools/cli.h"
 #include "tools/contracts.h"
 #include "web/assets.h"
 #include "web/html.h"
@@ -35,15 +36,7 @@ Response json(int status, const cli::Json& j) {
   return Response{status, "application/json", cli::dump(j) + "\n", {}};
 }
 
-// "110993" -> "110,993".
-std::string thousands(long long v) {
-  std::string digits = std::to_string(v < 0 ? -v : v), out = v < 0 ? "-" : "";
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
+using cli::thousands;
 
 std::string money(std::optional<std::int64_t> v, const std::optional<std::string>& currency) {
   if (!v) return "";
