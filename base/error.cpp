@@ -11,6 +11,7 @@ const char* to_string(ErrorKind kind) noexcept {
     case ErrorKind::kNotFound: return "not found";
     case ErrorKind::kUsage: return "usage";
     case ErrorKind::kCorpus: return "corpus";
+    case ErrorKind::kUnavailable: return "unavailable";
   }
   return "error";
 }

@@ -150,7 +150,7 @@ Xapian::Document DocumentMaker::role(const Record& r, const std::string& json,
   }();
   doc.add_value(kSlotTitle, r.title);
   doc.add_value(kSlotTagline, r.tagline);
-  doc.add_value(kSlotLength, Xapian::sortable_serialise(static_cast<double>(r.tagline.size())));
+  doc.add_value(kSlotOrder, order_value(r.tagline.size(), r.slug));
   doc.add_value(kSlotBody, specimen_text(r, kSnippetFields));
   doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   return doc;
@@ -167,7 +167,7 @@ Xapian::Document DocumentMaker::quote(const Record& r, const Quote& q) {
   doc.add_value(kSlotFacets, facets(r, 'q', q.kind));
   if (q.source) doc.add_boolean_term(std::string(kSourcePrefix) + ascii_lower(*q.source));
   set_numbers(doc, r);
-  doc.add_value(kSlotLength, Xapian::sortable_serialise(static_cast<double>(q.text.size())));
+  doc.add_value(kSlotOrder, order_value(q.text.size(), q.id));
   nlohmann::json data;
   data["type"] = "quote";
   data["id"] = q.id;

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -111,6 +112,7 @@ struct CurrentIndex {
   std::unordered_map<std::string, Existing> specimens;  // by slug
   bool same_settings = false;
   bool same_format = false;
+  bool sharded = false;  // written whole every run
 };
 
 std::string settings_hash(const IndexOptions& options) {
@@ -162,6 +164,12 @@ CurrentIndex read_current(const std::string& index_dir, const std::string& setti
       fs::remove_all(entry.path(), ec);
   }
   if (!c.generation) return c;
+  try {
+    c.sharded = !detail::read_stub(*c.generation).empty();
+  } catch (const Error&) {
+    c.sharded = true;  // a stub that does not parse: rebuilt whole as well
+  }
+  if (c.sharded) return c;
   try {
     Xapian::Database old(*c.generation + "/" + detail::kXapianDir);
     c.same_settings = old.get_metadata(detail::kMetaSettings) == settings;
@@ -218,60 +226,79 @@ Plan plan_changes(const std::vector<LoadedRecord>& records, const CurrentIndex& 
   return plan;
 }
 
-void set_metadata(Xapian::WritableDatabase& db, const IndexOptions& options,
-                  const std::string& settings) {
+// What a run writes into every database of its generation.
+struct Metadata {
+  std::string settings;  // settings_hash
+  std::string build;     // the generation's identity (kMetaBuild)
+};
+
+void set_metadata(Xapian::WritableDatabase& db, const IndexOptions& options, const Metadata& meta) {
   // Synonyms live in metadata: the searcher expands queries with them.
   db.set_metadata(detail::kMetaSynonyms, nlohmann::json(options.synonyms).dump());
   db.set_metadata(detail::kMetaFormat, std::to_string(detail::kIndexFormat));
-  db.set_metadata(detail::kMetaSettings, settings);
+  db.set_metadata(detail::kMetaSettings, meta.settings);
+  db.set_metadata(detail::kMetaBuild, meta.build);
+}
+
+// Runs `work(k)` for k in [0, n) on `threads` threads, reporting `done`
+// against `total` from this thread only (callers' callbacks need not be
+// thread-safe). Rethrows the first failure.
+template <typename Work>
+void run_parallel(std::size_t n, unsigned threads, const IndexOptions& options,
+                  const std::atomic<std::size_t>& done, std::size_t total, Work work) {
+  std::vector<std::exception_ptr> failures(n);
+  std::atomic<std::size_t> next{0}, workers_done{0};
+  const std::size_t workers = std::max<std::size_t>(1, std::min<std::size_t>(threads, n));
+  std::vector<std::thread> pool;
+  for (std::size_t w = 0; w < workers; ++w) {
+    pool.emplace_back([&] {
+      for (std::size_t k; (k = next.fetch_add(1)) < n;) {
+        try {
+          work(k);
+        } catch (...) {
+          failures[k] = std::current_exception();
+        }
+      }
+      workers_done.fetch_add(1);
+    });
+  }
+  while (workers_done.load() < workers) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (options.progress) options.progress("specimens", done.load(), total);
+  }
+  for (auto& t : pool) t.join();
+  for (auto& f : failures)
+    if (f) std::rethrow_exception(f);
 }
 
 // Step 3a, a rebuild of more than a few thousand documents: one shard a
 // thread, merged by Xapian's compactor into `db_dir` (term generation and
 // Xapian's in-memory inversion are most of the cost, and both scale).
 void write_shards(const std::vector<LoadedRecord>& records, const Plan& plan,
-                  const IndexOptions& options, const std::string& settings, std::size_t shards,
-                  const std::string& tmp, const std::string& db_dir) {
+                  const IndexOptions& options, const Metadata& meta, std::size_t shards,
+                  unsigned threads, const std::string& tmp, const std::string& db_dir) {
   std::vector<std::string> shard_dirs(shards);
-  std::vector<std::exception_ptr> failures(shards);
-  std::vector<std::thread> pool;
-  std::atomic<std::size_t> done{0}, workers_done{0};
-  for (std::size_t k = 0; k < shards; ++k) {
+  std::atomic<std::size_t> done{0};
+  run_parallel(shards, threads, options, done, records.size(), [&](std::size_t k) {
     shard_dirs[k] = tmp + "/shard-" + std::to_string(k);
-    pool.emplace_back([&, k] {
-      try {
-        Xapian::WritableDatabase db(shard_dirs[k], Xapian::DB_CREATE);
-        detail::DocumentMaker maker;
-        detail::SpellingDelta spelling;
-        // Contiguous ranges: the merged docids follow the corpus order.
-        std::size_t begin = records.size() * k / shards;
-        std::size_t end = records.size() * (k + 1) / shards;
-        for (std::size_t i = begin; i < end; ++i) {
-          const Record& r = records[i].record;
-          db.add_document(maker.role(r, plan.jsons[i], plan.hashes[i]));
-          for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
-          spelling.add(r, +1);
-          done.fetch_add(1, std::memory_order_relaxed);
-        }
-        spelling.apply(db);
-        if (k == 0) set_metadata(db, options, settings);
-        db.commit();
-        db.close();
-      } catch (...) {
-        failures[k] = std::current_exception();
-      }
-      workers_done.fetch_add(1);
-    });
-  }
-  // Progress from this thread only: callers' callbacks need not be
-  // thread-safe.
-  while (workers_done.load() < shards) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (options.progress) options.progress("specimens", done.load(), records.size());
-  }
-  for (auto& t : pool) t.join();
-  for (auto& f : failures)
-    if (f) std::rethrow_exception(f);
+    Xapian::WritableDatabase db(shard_dirs[k], Xapian::DB_CREATE);
+    detail::DocumentMaker maker;
+    detail::SpellingDelta spelling;
+    // Contiguous ranges: the merged docids follow the corpus order.
+    std::size_t begin = records.size() * k / shards;
+    std::size_t end = records.size() * (k + 1) / shards;
+    for (std::size_t i = begin; i < end; ++i) {
+      const Record& r = records[i].record;
+      db.add_document(maker.role(r, plan.jsons[i], plan.hashes[i]));
+      for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
+      spelling.add(r, +1);
+      done.fetch_add(1, std::memory_order_relaxed);
+    }
+    spelling.apply(db);
+    if (k == 0) set_metadata(db, options, meta);
+    db.commit();
+    db.close();
+  });
   if (options.progress) options.progress("merging", 0, 1);
   Xapian::Database sources;
   for (const auto& d : shard_dirs) sources.add_database(Xapian::Database(d));
@@ -282,12 +309,48 @@ void write_shards(const std::vector<LoadedRecord>& records, const Plan& plan,
   if (options.progress) options.progress("merging", 1, 1);
 }
 
+// Step 3a', otiose-index --shards N: N databases a generation, each the
+// specimens whose slug hashes to it (detail::shard_of) with their quotes;
+// a local part with the metadata and the whole spelling table (which
+// Xapian's remote backend does not serve); the stub that lists the shards.
+void write_sharded(const std::vector<LoadedRecord>& records, const Plan& plan,
+                   const IndexOptions& options, const Metadata& meta, unsigned threads,
+                   const std::string& tmp, Env& env) {
+  const std::size_t shards = options.shards;
+  std::vector<std::vector<std::size_t>> members(shards);
+  for (std::size_t i = 0; i < records.size(); ++i)
+    members[detail::shard_of(records[i].record.slug, shards)].push_back(i);
+  const std::string shards_dir = tmp + "/" + detail::kShardsDir;
+  if (::mkdir(shards_dir.c_str(), 0755) != 0) io_error(shards_dir, "cannot create", errno);
+  std::atomic<std::size_t> done{0};
+  std::vector<detail::SpellingDelta> spelling(shards);
+  run_parallel(shards, threads, options, done, records.size(), [&](std::size_t k) {
+    Xapian::WritableDatabase db(shards_dir + "/" + std::to_string(k), Xapian::DB_CREATE);
+    detail::DocumentMaker maker;
+    for (std::size_t i : members[k]) {
+      const Record& r = records[i].record;
+      db.add_document(maker.role(r, plan.jsons[i], plan.hashes[i]));
+      for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
+      spelling[k].add(r, +1);
+      done.fetch_add(1, std::memory_order_relaxed);
+    }
+    set_metadata(db, options, meta);
+    db.commit();
+    db.close();
+  });
+  Xapian::WritableDatabase local(tmp + "/" + detail::kLocalDir, Xapian::DB_CREATE);
+  for (const auto& delta : spelling) delta.apply(local);
+  set_metadata(local, options, meta);
+  local.commit();
+  local.close();
+  env.write_file(tmp + "/" + detail::kStubFile, detail::stub_text(shards, options.remote_shards));
+}
+
 // Step 3b: the edits (or a small rebuild) in one database at `db_dir`, a copy
 // of the current one unless rebuilding.
 void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
-                 const CurrentIndex& current, const IndexOptions& options,
-                 const std::string& settings, const std::string& db_dir,
-                 const IndexReport& report) {
+                 const CurrentIndex& current, const IndexOptions& options, const Metadata& meta,
+                 const std::string& db_dir, const IndexReport& report) {
   Xapian::WritableDatabase db(db_dir, Xapian::DB_CREATE_OR_OPEN);
   detail::DocumentMaker maker;
   detail::SpellingDelta spelling;
@@ -323,7 +386,7 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
     tick();
   }
   spelling.apply(db);
-  set_metadata(db, options, settings);
+  set_metadata(db, options, meta);
   db.commit();
   db.close();
 }
@@ -333,9 +396,11 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
 // symlink, flushing the directory after each. Returns its path.
 std::string publish(Env& env, const std::string& index_dir, const std::string& tmp,
                     const std::string& name) {
-  std::string tmp_db = tmp + "/" + detail::kXapianDir;
-  for (const auto& entry : fs::directory_iterator(tmp_db)) env.sync(entry.path().string());
-  env.sync(tmp_db);
+  for (const std::string& db : detail::written_databases(tmp)) {
+    for (const auto& entry : fs::directory_iterator(db)) env.sync(entry.path().string());
+    env.sync(db);
+  }
+  if (fs::exists(tmp + "/" + detail::kShardsDir)) env.sync(tmp + "/" + detail::kShardsDir);
   env.sync(tmp);
   std::string final_dir = index_dir + "/" + name;
   env.rename(tmp, final_dir);
@@ -399,9 +464,14 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
   check_is_index_dir(index_dir);
   WriterLock lock(index_dir);
   const std::string settings = settings_hash(options);
+  if (!options.remote_shards.empty() && options.remote_shards.size() != options.shards)
+    throw Error(ErrorKind::kUsage,
+                std::to_string(options.remote_shards.size()) + " remote shards named for " +
+                    std::to_string(options.shards) + " shards: name one HOST:PORT a shard");
   const CurrentIndex current = read_current(index_dir, settings, options.rebuild);
-  // An index written in an older layout is rewritten whole.
-  const bool rebuild = options.rebuild || !current.generation || !current.same_format;
+  // An index written in an older layout, or sharded, is rewritten whole.
+  const bool rebuild = options.rebuild || !current.generation || !current.same_format ||
+                       current.sharded || options.shards > 0;
   report.rebuilt = rebuild;
   const Plan plan = plan_changes(records, current, rebuild, report);
   if (!rebuild && report.added == 0 && report.updated == 0 && report.removed == 0 &&
@@ -428,14 +498,21 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
       ::setenv("XAPIAN_FLUSH_THRESHOLD", "1000", 0);
     unsigned threads =
         options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    std::size_t shards = rebuild ? std::min<std::size_t>(threads, records.size() / 256) : 1;
+    std::size_t parts = rebuild ? std::min<std::size_t>(threads, records.size() / 256) : 1;
+    // Every database of the generation carries it: a shard served from
+    // another machine is checked against it.
+    const Metadata meta{
+        settings, detail::content_hash(name + " " + settings + " " + std::to_string(::getpid()) +
+                                       " " + std::to_string(::time(nullptr)))};
     try {
-      if (shards > 1)
-        write_shards(records, plan, options, settings, shards, tmp, tmp_db);
+      if (options.shards > 0)
+        write_sharded(records, plan, options, meta, threads, tmp, env);
+      else if (parts > 1)
+        write_shards(records, plan, options, meta, parts, threads, tmp, tmp_db);
       else
-        write_edits(records, plan, current, options, settings, tmp_db, report);
+        write_edits(records, plan, current, options, meta, tmp_db, report);
     } catch (const Xapian::Error& e) {
-      throw Error(ErrorKind::kIo, tmp_db + ": " + e.get_description());
+      throw Error(ErrorKind::kIo, (options.shards ? tmp : tmp_db) + ": " + e.get_description());
     }
 
     // Step 4: the similarity model, and the sums readers check the tables

@@ -8,9 +8,11 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -44,6 +46,94 @@ std::string content_hash(const std::string& text) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return hex;
+}
+
+std::string order_value(std::size_t length, std::string_view id) {
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08llx",
+                static_cast<unsigned long long>(std::min<std::size_t>(length, 0xffffffffu)));
+  return hex + std::string(id);
+}
+
+std::size_t shard_of(std::string_view slug, std::size_t shards) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : slug) h = (h ^ c) * 1099511628211ull;
+  return shards ? static_cast<std::size_t>(h % shards) : 0;
+}
+
+std::vector<ShardSpec> read_stub(const std::string& generation) {
+  const std::string path = generation + "/" + kStubFile;
+  std::vector<ShardSpec> shards;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return shards;
+  std::string text = read_file(path);
+  std::size_t line_no = 0;
+  for (std::string_view rest = text; !rest.empty();) {
+    std::size_t eol = rest.find('\n');
+    std::string_view line = trim(rest.substr(0, eol));
+    rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    auto bad = [&](const std::string& what) {
+      throw Error(ErrorKind::kIndex, path + ":" + std::to_string(line_no) + ": " + what +
+                                         " (a line is `auto PATH` or `remote HOST:PORT`)");
+    };
+    std::size_t space = line.find_first_of(" \t");
+    if (space == std::string_view::npos) bad("no path or address");
+    std::string_view type = line.substr(0, space), arg = trim(line.substr(space + 1));
+    ShardSpec spec;
+    spec.name = std::string(arg);
+    if (type == "auto" || type == "glass") {
+      spec.path = arg[0] == '/' ? std::string(arg) : generation + "/" + std::string(arg);
+    } else if (type == "remote") {
+      std::size_t colon = arg.rfind(':');
+      if (colon == std::string_view::npos || colon == 0 || arg[0] == ':')
+        bad("\"" + std::string(arg) + "\" is not HOST:PORT");
+      std::string port(arg.substr(colon + 1));
+      char* end = nullptr;
+      unsigned long p = std::strtoul(port.c_str(), &end, 10);
+      if (port.empty() || *end != '\0' || p == 0 || p > 65535)
+        bad("\"" + port + "\" is not a port");
+      spec.host = std::string(arg.substr(0, colon));
+      spec.port = static_cast<unsigned>(p);
+    } else {
+      bad("\"" + std::string(type) + "\" is not a shard type this build reads");
+    }
+    shards.push_back(std::move(spec));
+  }
+  if (shards.empty()) throw Error(ErrorKind::kIndex, path + ": names no shard");
+  return shards;
+}
+
+std::string stub_text(std::size_t shards, const std::vector<std::string>& remote) {
+  std::string text = "# otiose-index: one shard a line (Xapian's stub format)\n";
+  for (std::size_t k = 0; k < shards; ++k)
+    text += k < remote.size() ? "remote " + remote[k] + "\n"
+                              : std::string("auto ") + kShardsDir + "/" + std::to_string(k) + "\n";
+  return text;
+}
+
+std::vector<std::string> local_databases(const std::string& generation) {
+  std::vector<std::string> dbs;
+  std::vector<ShardSpec> shards = read_stub(generation);
+  if (shards.empty()) return {generation + "/" + kXapianDir};
+  dbs.push_back(generation + "/" + kLocalDir);
+  for (const auto& s : shards)
+    if (!s.remote()) dbs.push_back(s.path);
+  return dbs;
+}
+
+std::vector<std::string> written_databases(const std::string& generation) {
+  const std::string shards = generation + "/" + kShardsDir;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(shards, ec)) return {generation + "/" + kXapianDir};
+  std::vector<std::string> dbs;
+  for (const auto& entry : std::filesystem::directory_iterator(shards, ec))
+    dbs.push_back(entry.path().string());
+  if (ec) throw Error(ErrorKind::kIo, shards + ": cannot read: " + ec.message());
+  std::sort(dbs.begin(), dbs.end());
+  dbs.insert(dbs.begin(), generation + "/" + kLocalDir);
+  return dbs;
 }
 
 namespace {
@@ -86,39 +176,52 @@ std::string file_sum(const std::string& path, ErrorKind kind) {
 }  // namespace
 
 void write_table_sums(const std::string& generation, Env& env) {
-  std::string db = generation + "/" + kXapianDir, path = generation + "/" + kSumsFile;
+  std::string path = generation + "/" + kSumsFile;
   nlohmann::json files = nlohmann::json::array();
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(db, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name == "flintlock" || !entry.is_regular_file(ec)) continue;  // a lock, not data
-    struct stat st {};
-    if (::stat(entry.path().c_str(), &st) != 0)
-      throw Error(ErrorKind::kIo, entry.path().string() + ": cannot stat: " + std::strerror(errno));
-    files.push_back({{"name", name},
-                     {"size", static_cast<std::uint64_t>(st.st_size)},
-                     {"mtime_ns", mtime_ns(st)},
-                     {"sum", file_sum(entry.path().string(), ErrorKind::kIo)}});
+  for (const std::string& db : written_databases(generation)) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(db, ec)) {
+      std::string name = entry.path().filename().string();
+      if (name == "flintlock" || !entry.is_regular_file(ec)) continue;  // a lock, not data
+      struct stat st {};
+      if (::stat(entry.path().c_str(), &st) != 0)
+        throw Error(ErrorKind::kIo,
+                    entry.path().string() + ": cannot stat: " + std::strerror(errno));
+      // Relative to the generation: "xapian/postlist.glass".
+      files.push_back({{"name", std::filesystem::relative(entry.path(), generation).string()},
+                       {"size", static_cast<std::uint64_t>(st.st_size)},
+                       {"mtime_ns", mtime_ns(st)},
+                       {"sum", file_sum(entry.path().string(), ErrorKind::kIo)}});
+    }
+    if (ec) throw Error(ErrorKind::kIo, db + ": cannot read: " + ec.message());
   }
-  if (ec) throw Error(ErrorKind::kIo, db + ": cannot read: " + ec.message());
   env.write_file(path, nlohmann::json{{"files", files}}.dump() + "\n");
 }
 
 std::vector<TableStamp> verify_table_sums(const std::string& generation) {
-  std::string db = generation + "/" + kXapianDir, path = generation + "/" + kSumsFile;
+  std::string path = generation + "/" + kSumsFile;
   std::vector<TableStamp> stamps;
   struct stat sums {};
   if (::stat(path.c_str(), &sums) != 0 && errno == ENOENT) return stamps;  // written before them
   auto j = nlohmann::json::parse(read_file(path), nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("files") || !j["files"].is_array())
     damaged(path, "damaged (not the list otiose-index wrote)");
+  // Only what this machine reads: a frontend of remote shards has no copy
+  // of them.
+  const std::vector<std::string> local = local_databases(generation);
+  auto is_local = [&](const std::string& file) {
+    for (const auto& db : local)
+      if (file.compare(0, db.size() + 1, db + "/") == 0) return true;
+    return false;
+  };
   for (const auto& f : j["files"]) {
     if (!f.is_object() || !f.contains("name") || !f["name"].is_string() || !f.contains("size") ||
         !f["size"].is_number_unsigned() || !f.contains("mtime_ns") ||
         !f["mtime_ns"].is_number_integer() || !f.contains("sum") || !f["sum"].is_string())
       damaged(path, "damaged (not the list otiose-index wrote)");
     TableStamp stamp;
-    stamp.path = db + "/" + f["name"].get<std::string>();
+    stamp.path = generation + "/" + f["name"].get<std::string>();
+    if (!is_local(stamp.path)) continue;
     struct stat st {};
     if (::stat(stamp.path.c_str(), &st) != 0) {
       if (errno == ENOENT) damaged(stamp.path, "missing");

@@ -6,10 +6,19 @@
 //   DIR/LOCK                 flock()ed by the one writer; holds its PID
 //   DIR/current -> gen-N     symlink, swapped by rename(): readers see the
 //                            old generation or the new, never a mix
-//   DIR/gen-N/xapian/        the Xapian database (glass)
+//   DIR/gen-N/xapian/        the Xapian database (glass), or, sharded
+//                            (otiose-index --shards N):
+//   DIR/gen-N/xapian.stub    Xapian's stub format, a shard a line: `auto
+//                            shards/K` (local) or `remote HOST:PORT` (a
+//                            xapian-tcpsrv serving shards/K elsewhere)
+//   DIR/gen-N/shards/K/      shard K: the specimens whose slug hashes to K
+//                            (shard_of), with their quotes
+//   DIR/gen-N/local/         what every frontend needs beside the model and
+//                            Xapian's remote backend does not carry: the
+//                            metadata (format, synonyms) and the spelling
 //   DIR/gen-N/model.bin      the similarity model built in the same run
-//   DIR/gen-N/xapian.sums    size, mtime and checksum of each xapian/ file:
-//                            Xapian's tables carry no checksums, and a
+//   DIR/gen-N/xapian.sums    size, mtime and checksum of each local Xapian
+//                            file: Xapian's tables carry no checksums, and a
 //                            damaged one can crash it
 //   DIR/gen-N.tmp-PID/       a generation being written (removed if left over)
 #ifndef OTIOSE_LAYOUT_LAYOUT_H_
@@ -28,12 +37,15 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 7;
+inline constexpr int kIndexFormat = 8;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
 inline constexpr char kModelFile[] = "model.bin";
 inline constexpr char kSumsFile[] = "xapian.sums";
+inline constexpr char kStubFile[] = "xapian.stub";
+inline constexpr char kShardsDir[] = "shards";
+inline constexpr char kLocalDir[] = "local";
 
 // Boolean terms.
 inline constexpr char kIdPrefix[] = "Q";         // Q<slug> or Q<slug>#<kind>-<n>
@@ -70,10 +82,11 @@ enum Slot : unsigned {
   kSlotTagline = 7,
   kSlotBody = 8,  // the text snippets are cut from, one item a line, no tagline
   // Every document: the owning specimen's slug (the collapse key that
-  // groups hits by specimen), and the length of the text a hit shows
-  // (sortable_serialise'd; equal scores go shortest first).
+  // groups hits by specimen), and what orders equal scores (order_value):
+  // the shorter text a hit shows first, then by id, so that the order is
+  // the same however the documents are numbered or sharded.
   kSlotOwner = 9,
-  kSlotLength = 10,
+  kSlotOrder = 10,
   // Every document: what a search's facets count, in one value so that
   // one read a matching document serves them all (facet_value below).
   kSlotFacets = 11,
@@ -108,10 +121,18 @@ inline std::string facet_value(char type, int salary_band, int risk_band, std::s
   return v;
 }
 
+// kSlotOrder: the length as 8 hex digits (so that strings sort as numbers),
+// then the document's id.
+std::string order_value(std::size_t length, std::string_view id);
+
 // Metadata keys.
 inline constexpr char kMetaFormat[] = "otiose:format";
 inline constexpr char kMetaSynonyms[] = "otiose:synonyms";  // JSON groups
 inline constexpr char kMetaSettings[] = "otiose:settings";  // hash of config + synonyms
+// Every shard and the local part of a sharded generation: the same build
+// identity, checked at open (a shard server serving another generation is
+// refused, not mixed in).
+inline constexpr char kMetaBuild[] = "otiose:build";
 
 // "gen-0000000042".
 std::string generation_name(std::uint64_t number);
@@ -123,6 +144,35 @@ std::optional<std::string> current_generation(const std::string& index_dir);
 // 64-bit content hash, as 16 hex digits.
 std::string content_hash(const std::string& text);
 
+// The shard of `slug` among `shards`: a stable hash (FNV-1a), the same on
+// every machine and in every release.
+std::size_t shard_of(std::string_view slug, std::size_t shards);
+
+// One line of a generation's xapian.stub.
+struct ShardSpec {
+  std::string path;  // `auto`: the shard's directory, resolved against the generation
+  std::string host;  // `remote`: HOST:PORT
+  unsigned port = 0;
+  std::string name;  // as the stub says it: "shards/1", "10.0.0.7:33101"
+  bool remote() const { return !host.empty(); }
+};
+
+// The shards of a sharded generation, or nothing when it has none
+// (xapian/ instead). Throws Error(kIndex) naming the stub's line and what is
+// wrong with it.
+std::vector<ShardSpec> read_stub(const std::string& generation);
+
+// The stub text naming `shards` local shards (shards/0 ...), or, when
+// `remote` names them (HOST:PORT each), remote ones.
+std::string stub_text(std::size_t shards, const std::vector<std::string>& remote);
+
+// The Xapian databases this machine reads of a generation: xapian/, or
+// local/ and the shards its stub names as local (`auto`).
+std::vector<std::string> local_databases(const std::string& generation);
+// Those otiose-index wrote: xapian/, or local/ and every shards/K/ (also
+// those the stub names as remote: written here for copying out).
+std::vector<std::string> written_databases(const std::string& generation);
+
 // A file of a generation's Xapian database as it was verified.
 struct TableStamp {
   std::string path;
@@ -130,12 +180,13 @@ struct TableStamp {
   std::int64_t mtime_ns = 0;
 };
 
-// Records each file of GEN/xapian (size, mtime, checksum) in GEN/xapian.sums
-// and flushes it through `env`. Throws Error(kIo) naming the file it cannot
-// read or write.
+// Records each file of the generation's written databases (size, mtime,
+// checksum) in GEN/xapian.sums and flushes it through `env`. Throws Error(kIo) naming the file it
+// cannot read or write.
 void write_table_sums(const std::string& generation, Env& env);
 
-// Checks GEN/xapian against GEN/xapian.sums before Xapian reads it: the sizes,
+// Checks the local databases against GEN/xapian.sums before Xapian reads
+// them (the files of remote shards are not here to check): the sizes,
 // and the checksum of any file whose mtime moved (a generation is never
 // written after its run, so that is all it costs). Throws Error(kIndex)
 // naming a damaged or missing file. Returns what it verified; nothing for a

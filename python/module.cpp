@@ -65,14 +65,15 @@ py::object released(F f) {
 
 class PySearcher {
  public:
-  explicit PySearcher(const std::string& path) : searcher_(path) {}
+  PySearcher(const std::string& path, unsigned remote_timeout_ms)
+      : searcher_(path, otiose::SearcherOptions{remote_timeout_ms}) {}
 
   py::object search(const std::string& query, std::size_t limit, std::size_t offset,
                     const std::string& type, const std::vector<std::string>& kinds,
                     const std::string& sort, std::optional<int> min_flight_risk,
                     std::optional<int> max_flight_risk, std::optional<std::int64_t> salary_min,
                     std::optional<std::int64_t> salary_max, std::size_t related, bool any,
-                    bool group, bool exact, bool facets, bool html) const {
+                    bool group, bool exact, bool facets, bool html, bool partial) const {
     otiose::SearchOptions o;
     o.limit = limit;
     o.offset = offset;
@@ -95,6 +96,7 @@ class PySearcher {
     o.exact = exact;
     o.facets = facets;
     o.html = html;
+    o.partial = partial;
     if (!html) o.highlight_start = o.highlight_end = "";
     return released([&] { return otiose::cli::search_json(searcher_.pin().search(query, o)); });
   }
@@ -186,8 +188,11 @@ PYBIND11_MODULE(_otiose, m) {
 Searcher(path) opens the index directory `path` (see resolve_index_path).
 It follows the index when otiose-index replaces it: each call answers from
 one generation, never a mix of two. Raises otiose.Error (kind "index") when
-there is no index or it is damaged.)")
-      .def(py::init<const std::string&>(), py::arg("path"))
+there is no index or it is damaged. A sharded index's remote shards may take
+remote_timeout_ms a step; one that does not answer raises otiose.Error
+(kind "unavailable") naming it.)")
+      .def(py::init<const std::string&, unsigned>(), py::arg("path"), py::kw_only(),
+           py::arg("remote_timeout_ms") = 10000)
       .def("search", &PySearcher::search, py::arg("query"), py::kw_only(), py::arg("limit") = 10,
            py::arg("offset") = 0, py::arg("type") = "",
            py::arg("kinds") = std::vector<std::string>{}, py::arg("sort") = "relevance",
@@ -195,8 +200,10 @@ there is no index or it is damaged.)")
            py::arg("salary_min") = py::none(), py::arg("salary_max") = py::none(),
            py::arg("related") = 3, py::arg("any") = false, py::arg("group") = true,
            py::arg("exact") = false, py::arg("facets") = false, py::arg("html") = true,
+           py::arg("partial") = false,
            R"(Ranked hits over specimens and quotes: a dict with the keys of `otiose-search --json`
-(README.md, "JSON contracts"), plus "facets" when facets=True. Query syntax is
+(README.md, "JSON contracts"), plus "facets" when facets=True. partial=True: a sharded
+index answers from the shards that answer ("partial", "missing_shards"). Query syntax is
 Xapian's, as the tool's. Raises otiose.Error (kind "query") for a query it cannot parse.)")
       .def("related", &PySearcher::related, py::arg("specimen"), py::kw_only(), py::arg("top") = 3,
            py::arg("explain") = false, py::arg("terms") = 5,

@@ -27,54 +27,54 @@ using nlohmann::json;
 
 namespace {
 
-// Counts matching documents by the parts of their facet value (layout.h,
-// kSlotFacets): one value read a document for all four facets.
-class FacetSpy : public Xapian::MatchSpy {
- public:
-  void operator()(const Xapian::Document& doc, double) override {
-    ++total_;
-    std::string v = doc.get_value(detail::kSlotFacets);
-    if (v.size() < 3) return;
-    ++(v[0] == 'r' ? roles_ : quotes_);
-    if (v[1] >= '0' && v[1] < '0' + static_cast<char>(std::size(salary_))) ++salary_[v[1] - '0'];
-    if (v[2] >= '0' && v[2] < '0' + static_cast<char>(std::size(risk_))) ++risk_[v[2] - '0'];
-    if (v.size() > 3) ++kinds_[v.substr(3)];
+// The facets of a search from the counts of kSlotFacets's values (layout.h):
+// one value read a matching document serves all four. Xapian's own spy,
+// so that xapian-tcpsrv counts on the shards it serves.
+std::vector<Facet> facets_of(const Xapian::ValueCountMatchSpy& spy) {
+  std::size_t roles = 0, quotes = 0;
+  std::size_t salary[std::size(detail::kSalaryBands)] = {};
+  std::size_t risk[std::size(detail::kRiskBands)] = {};
+  std::map<std::string, std::size_t> kinds;
+  for (auto it = spy.values_begin(); it != spy.values_end(); ++it) {
+    const std::string& v = *it;
+    const std::size_t n = it.get_termfreq();
+    if (v.size() < 3) continue;
+    (v[0] == 'r' ? roles : quotes) += n;
+    if (v[1] >= '0' && v[1] < '0' + static_cast<char>(std::size(salary))) salary[v[1] - '0'] += n;
+    if (v[2] >= '0' && v[2] < '0' + static_cast<char>(std::size(risk))) risk[v[2] - '0'] += n;
+    if (v.size() > 3) kinds[v.substr(3)] += n;
   }
+  auto band_name = [](const detail::Band& b) {
+    return std::to_string(b.low) + "-" + (b.high == INT64_MAX ? "" : std::to_string(b.high));
+  };
+  std::vector<Facet> out(4);
+  out[0].name = "type";
+  if (quotes) out[0].values.push_back({"quote", quotes});
+  if (roles) out[0].values.push_back({"role", roles});
+  out[1].name = "kind";
+  for (const auto& [kind, n] : kinds) out[1].values.push_back({kind, n});
+  out[2].name = "salary";
+  for (std::size_t i = 0; i < std::size(salary); ++i)
+    if (salary[i]) out[2].values.push_back({band_name(detail::kSalaryBands[i]), salary[i]});
+  out[3].name = "flight_risk";
+  for (std::size_t i = 0; i < std::size(risk); ++i)
+    if (risk[i]) out[3].values.push_back({band_name(detail::kRiskBands[i]), risk[i]});
+  return out;
+}
 
-  std::size_t total() const { return total_; }
-
-  // type, kind, salary, flight_risk; values by name, bands low to high,
-  // only those some document has.
-  std::vector<Facet> facets() const {
-    auto band_name = [](const detail::Band& b) {
-      return std::to_string(b.low) + "-" + (b.high == INT64_MAX ? "" : std::to_string(b.high));
-    };
-    std::vector<Facet> out(4);
-    out[0].name = "type";
-    if (quotes_) out[0].values.push_back({"quote", quotes_});
-    if (roles_) out[0].values.push_back({"role", roles_});
-    out[1].name = "kind";
-    for (const auto& [kind, n] : kinds_) out[1].values.push_back({kind, n});
-    out[2].name = "salary";
-    for (std::size_t i = 0; i < std::size(salary_); ++i)
-      if (salary_[i]) out[2].values.push_back({band_name(detail::kSalaryBands[i]), salary_[i]});
-    out[3].name = "flight_risk";
-    for (std::size_t i = 0; i < std::size(risk_); ++i)
-      if (risk_[i]) out[3].values.push_back({band_name(detail::kRiskBands[i]), risk_[i]});
-    return out;
-  }
-
- private:
-  std::size_t total_ = 0, roles_ = 0, quotes_ = 0;
-  std::size_t salary_[std::size(detail::kSalaryBands)] = {};
-  std::size_t risk_[std::size(detail::kRiskBands)] = {};
-  std::map<std::string, std::size_t> kinds_;
-};
+// How many matching documents `spy` saw with `value`.
+std::size_t owner_count(const Xapian::ValueCountMatchSpy& spy, const std::string& value) {
+  // The spy's values are sorted: one seek, not a scan.
+  auto it = spy.values_begin();
+  it.skip_to(value);
+  return it != spy.values_end() && *it == value ? it.get_termfreq() : 1;
+}
 
 }  // namespace
 
 struct Searcher::Impl {
   std::string dir;
+  SearcherOptions options;
   mutable std::mutex mutex;
   mutable std::shared_ptr<const Snapshot> snapshot;
   // Set on a pinned Searcher (Searcher::pin): the only generation it reads.
@@ -102,7 +102,7 @@ struct Searcher::Impl {
     }
     for (int attempt = 0;; ++attempt) {
       try {
-        auto fresh = std::make_shared<const Snapshot>(generation);
+        auto fresh = std::make_shared<const Snapshot>(generation, options);
         std::lock_guard<std::mutex> lock(mutex);
         snapshot = fresh;
         return fresh;
@@ -117,11 +117,15 @@ struct Searcher::Impl {
   }
 
   // Runs `f(snapshot, db)`; a Xapian error (a generation removed under a
-  // slow reader) gets one retry on a fresh snapshot.
+  // slow reader) gets one retry on a fresh snapshot, a shard that stopped
+  // answering one retry on fresh connections. Shards that do not answer
+  // throw Error(kUnavailable) naming them, unless `partial` is given: then
+  // `f` runs on the others and `partial` gets their names.
   template <typename F>
-  auto with_index(F f) const {
+  auto with_index(F f, std::vector<std::string>* partial = nullptr) const {
+    unsigned reconnect_ms = 0;  // set after a shard failed mid-call
     for (int attempt = 0;; ++attempt) {
-      auto s = get(attempt > 0);
+      auto s = get(attempt > 0 && reconnect_ms == 0);
       try {
         s->check_tables();
       } catch (const Error&) {
@@ -131,13 +135,28 @@ struct Searcher::Impl {
         continue;
       }
       try {
-        Snapshot::Lease lease(*s);
+        Snapshot::Lease lease(*s, reconnect_ms);
+        const detail::Handles& h = lease.handles();
+        if (!h.missing.empty()) {
+          if (!partial) throw Error(ErrorKind::kUnavailable, s->unavailable(h));
+          partial->clear();
+          for (std::size_t k : h.missing) partial->push_back(s->shard_name(k));
+        }
         try {
           return f(*s, lease.db());
         } catch (const Xapian::Error&) {
           lease.discard();
           throw;
         }
+      } catch (const Xapian::NetworkError& e) {
+        // A shard server went away or is too slow. Connect again, once, and
+        // briefly (a quarter of the timeout): a restarted server is picked
+        // up, and the one that does not answer is named.
+        if (reconnect_ms || s->shards().empty())
+          throw Error(ErrorKind::kUnavailable,
+                      s->generation() + ": a shard did not answer (" + e.get_msg() + ")");
+        reconnect_ms = std::max(100u, options.remote_timeout_ms / 4);
+        s->forget_handles();
       } catch (const Xapian::Error& e) {
         if (pinned || attempt >= 1)
           throw Error(ErrorKind::kIndex, s->generation() + "/" + detail::kXapianDir +
@@ -205,12 +224,17 @@ struct Searcher::Impl {
     if (sort_slot >= 0)
       enquire.set_sort_by_value_then_relevance(static_cast<Xapian::valueno>(sort_slot), true);
     else  // equal scores: the shorter (denser) text first
-      enquire.set_sort_by_relevance_then_value(detail::kSlotLength, false);
+      enquire.set_sort_by_relevance_then_value(detail::kSlotOrder, false);
     if (o.group) enquire.set_collapse_key(detail::kSlotOwner);
     // One spy reads each matching document's facet value once: the counts,
     // and the uncollapsed total of a grouped search.
-    FacetSpy spy;
+    Xapian::ValueCountMatchSpy spy(detail::kSlotFacets);
     if (o.group || o.facets) enquire.add_matchspy(&spy);
+    // Grouped, each specimen's matching documents are counted: Xapian's
+    // collapsed count is an estimate (it can exceed the catalogue), and its
+    // remote backend loses the collapse counts in the merge.
+    Xapian::ValueCountMatchSpy owners(detail::kSlotOwner);
+    if (o.group) enquire.add_matchspy(&owners);
     auto limit = static_cast<Xapian::doccount>(std::min<std::size_t>(o.limit, 10000));
     auto offset = static_cast<Xapian::doccount>(std::min<std::size_t>(o.offset, 1u << 30));
     // Grouped, the counts of what each hit stands for are exact only when
@@ -222,17 +246,19 @@ struct Searcher::Impl {
     results.grouped = o.group;
     if (o.group) {
       // Xapian's uncollapsed estimate can stop at the collapsed count: the
-      // documents the spy saw before the collapse are the count.
-      results.total = spy.total();
-      results.specimens = mset.get_matches_estimated();
+      // documents the spies saw before the collapse are the counts.
+      results.total = spy.get_total();
+      results.specimens =
+          static_cast<std::size_t>(std::distance(owners.values_begin(), owners.values_end()));
     } else {
       results.total = mset.get_matches_estimated();
     }
 
-    if (o.facets) results.facets = spy.facets();
+    if (o.facets) results.facets = facets_of(spy);
 
     // "Did you mean": words the index does not have, when little was found.
-    if (results.total < 3) results.suggestion = detail::suggest(db, stemmer, query_text);
+    if (results.total < 3)
+      results.suggestion = detail::suggest(db, s.spelling(), stemmer, query_text);
 
     std::size_t rank = o.offset;
     for (auto m = mset.begin(); m != mset.end(); ++m) {
@@ -244,7 +270,7 @@ struct Searcher::Impl {
         std::string v = m.get_document().get_value(static_cast<Xapian::valueno>(sort_slot));
         if (!v.empty()) hit.sort_value = Xapian::sortable_unserialise(v);
       }
-      if (o.group) hit.more = m.get_collapse_count();
+      if (o.group) hit.more = owner_count(owners, m.get_collapse_key()) - 1;
       hit.snippet = detail::make_snippet(mset, std::move(body), words, stemmer, o);
       if (o.related > 0 && s.model().find(hit.slug) >= 0)
         hit.related = cards(s, db, s.model().related(hit.slug, o.related));
@@ -268,8 +294,10 @@ struct Searcher::Impl {
   }
 };
 
-Searcher::Searcher(const std::string& index_dir) : impl_(std::make_unique<Impl>()) {
+Searcher::Searcher(const std::string& index_dir, const SearcherOptions& options)
+    : impl_(std::make_unique<Impl>()) {
   impl_->dir = index_dir;
+  impl_->options = options;
   impl_->get();
 }
 
@@ -281,27 +309,33 @@ Searcher& Searcher::operator=(Searcher&&) noexcept = default;
 Searcher Searcher::pin() const {
   auto impl = std::make_unique<Impl>();
   impl->dir = impl_->dir;
+  impl->options = impl_->options;
   impl->pinned = impl_->get();
   return Searcher(std::move(impl));
 }
 
 SearchResults Searcher::search(std::string_view query_text, const SearchOptions& o) const {
   detail::check_query_text(query_text);
-  return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) {
-    SearchResults results = impl_->search_once(s, db, query_text, o);
-    // Nothing found, but the suggestion finds something: show its hits, as
-    // web search engines do (the results say so), unless asked not to.
-    if (results.total == 0 && results.suggestion && !o.exact) {
-      SearchResults corrected = impl_->search_once(s, db, *results.suggestion, o);
-      if (corrected.total > 0) {
-        corrected.query = results.query;
-        corrected.suggestion = results.suggestion;
-        corrected.corrected = true;
-        return corrected;
-      }
-    }
-    return results;
-  });
+  std::vector<std::string> missing;
+  SearchResults out = impl_->with_index(
+      [&](const Snapshot& s, Xapian::Database& db) {
+        SearchResults results = impl_->search_once(s, db, query_text, o);
+        // Nothing found, but the suggestion finds something: show its hits, as
+        // web search engines do (the results say so), unless asked not to.
+        if (results.total == 0 && results.suggestion && !o.exact) {
+          SearchResults corrected = impl_->search_once(s, db, *results.suggestion, o);
+          if (corrected.total > 0) {
+            corrected.query = results.query;
+            corrected.suggestion = results.suggestion;
+            corrected.corrected = true;
+            return corrected;
+          }
+        }
+        return results;
+      },
+      o.partial ? &missing : nullptr);
+  out.missing_shards = std::move(missing);
+  return out;
 }
 
 std::string Searcher::resolve(std::string_view name) const {

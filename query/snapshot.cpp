@@ -3,38 +3,72 @@
 #include <otiose/error.h>
 
 #include <algorithm>
+#include <thread>
 
 namespace otiose::detail {
 
 using nlohmann::json;
 
-Snapshot::Snapshot(std::string generation)
+Snapshot::Snapshot(std::string generation, const SearcherOptions& options)
     : generation_(std::move(generation)),
-      db_path_(generation_ + "/" + kXapianDir),
+      options_(options),
+      shards_(read_stub(generation_)),
       model_(generation_ + "/" + kModelFile),
       stamps_(verify_table_sums(generation_)) {
-  auto db = open_db();
+  local_path_ = generation_ + "/" + (shards_.empty() ? kXapianDir : kLocalDir);
+  Xapian::Database db = open_local(local_path_);
   std::string text, synonyms;
   try {
-    text = db->get_metadata(kMetaFormat);
-    synonyms = db->get_metadata(kMetaSynonyms);
+    text = db.get_metadata(kMetaFormat);
+    synonyms = db.get_metadata(kMetaSynonyms);
+    build_ = db.get_metadata(kMetaBuild);
   } catch (const Xapian::Error& e) {
     // A damaged table can open fine and fail on the first read.
-    throw Error(ErrorKind::kIndex, db_path_ + ": cannot read the index (" + e.get_description() +
+    throw Error(ErrorKind::kIndex, local_path_ + ": cannot read the index (" + e.get_description() +
                                        "): rebuild it with otiose-index --rebuild");
   }
   if (text != std::to_string(kIndexFormat))
-    throw Error(ErrorKind::kIndex, db_path_ + ": index format \"" + text + "\", this build reads " +
-                                       std::to_string(kIndexFormat) +
+    throw Error(ErrorKind::kIndex, local_path_ + ": index format \"" + text +
+                                       "\", this build reads " + std::to_string(kIndexFormat) +
                                        ": run otiose-index --rebuild");
   auto syn = json::parse(synonyms, nullptr, false);
   try {
     if (syn.is_array()) synonyms_ = syn.get<std::vector<std::vector<std::string>>>();
   } catch (const json::exception&) {
-    throw Error(ErrorKind::kIndex, db_path_ + ": damaged synonyms (not lists of words): " +
+    throw Error(ErrorKind::kIndex, local_path_ + ": damaged synonyms (not lists of words): " +
                                        "rebuild it with otiose-index --rebuild");
   }
-  pool_.push_back(std::move(db));
+  if (shards_.empty()) {
+    auto h = std::make_unique<Handles>();
+    h->db = std::move(db);
+    pool_.push_back(std::move(h));
+  }
+}
+
+std::string Snapshot::shard_name(std::size_t k) const {
+  return "shard " + std::to_string(k + 1) + " of " + std::to_string(shards_.size()) + " (" +
+         shards_[k].name + ")";
+}
+
+std::string Snapshot::unavailable(const Handles& h) const {
+  std::string out;
+  for (std::size_t i = 0; i < h.missing.size(); ++i)
+    out += (i ? "; " : "") + shard_name(h.missing[i]) + " did not answer: " + h.why[i];
+  return generation_ + ": " + out;
+}
+
+const SpellingTable& Snapshot::spelling() const {
+  std::call_once(spelling_once_, [this] {
+    Xapian::Database db = open_local(local_path_);
+    try {
+      spelling_ = read_spelling(db);
+    } catch (const Xapian::Error& e) {
+      throw Error(ErrorKind::kIndex, local_path_ + ": cannot read the spelling table (" +
+                                         e.get_description() +
+                                         "): rebuild it with otiose-index --rebuild");
+    }
+  });
+  return spelling_;
 }
 
 void Snapshot::check_tables() const {
@@ -42,19 +76,26 @@ void Snapshot::check_tables() const {
   if (tables_changed(stamps_)) stamps_ = verify_table_sums(generation_);
 }
 
-Snapshot::Lease::Lease(const Snapshot& s) : s_(s) {
-  std::lock_guard<std::mutex> lock(s_.mutex_);
-  if (!s_.pool_.empty()) {
-    db_ = std::move(s_.pool_.back());
-    s_.pool_.pop_back();
+Snapshot::Lease::Lease(const Snapshot& s, unsigned timeout_ms) : s_(s) {
+  if (timeout_ms == 0) {
+    std::lock_guard<std::mutex> lock(s_.mutex_);
+    if (!s_.pool_.empty()) {
+      h_ = std::move(s_.pool_.back());
+      s_.pool_.pop_back();
+    }
   }
-  if (!db_) db_ = s_.open_db();
+  if (!h_) h_ = s_.open_db(timeout_ms ? timeout_ms : s_.options_.remote_timeout_ms);
+}
+
+void Snapshot::forget_handles() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pool_.clear();
 }
 
 Snapshot::Lease::~Lease() {
-  if (!db_) return;
+  if (!h_ || !h_->missing.empty()) return;
   std::lock_guard<std::mutex> lock(s_.mutex_);
-  s_.pool_.push_back(std::move(db_));
+  s_.pool_.push_back(std::move(h_));
 }
 
 std::optional<std::string> Snapshot::record_json(Xapian::Database& db,
@@ -73,7 +114,7 @@ std::optional<std::string> Snapshot::record_json(Xapian::Database& db,
   auto parsed = json::parse(data, nullptr, false);
   if (parsed.is_discarded() || !parsed.contains("record"))
     throw Error(ErrorKind::kIndex,
-                db_path_ + ": damaged document for \"" + std::string(slug) + "\"");
+                generation_ + ": damaged document for \"" + std::string(slug) + "\"");
   return parsed["record"].dump();
 }
 
@@ -135,13 +176,76 @@ std::shared_ptr<const std::vector<SpecimenSummary>> Snapshot::catalogue(
   return catalogue_;
 }
 
-std::unique_ptr<Xapian::Database> Snapshot::open_db() const {
+Xapian::Database Snapshot::open_local(const std::string& path) const {
   try {
-    return std::make_unique<Xapian::Database>(db_path_);
+    return Xapian::Database(path);
   } catch (const Xapian::Error& e) {
-    throw Error(ErrorKind::kIndex, db_path_ + ": cannot open the index (" + e.get_msg() +
+    throw Error(ErrorKind::kIndex, path + ": cannot open the index (" + e.get_msg() +
                                        "): rebuild it with otiose-index --rebuild");
   }
+}
+
+Xapian::Database Snapshot::open_shard(std::size_t k, unsigned timeout_ms) const {
+  const ShardSpec& spec = shards_[k];
+  Xapian::Database db = spec.remote()
+                            ? Xapian::Remote::open(spec.host, spec.port, timeout_ms, timeout_ms)
+                            : open_local(spec.path);
+  // A shard of another build (a server not yet switched, a stub edited by
+  // hand) would mix two catalogues: refuse it.
+  std::string build = db.get_metadata(kMetaBuild);
+  if (build != build_)
+    throw Error(ErrorKind::kIndex,
+                generation_ + ": " + shard_name(k) + " holds another build of the index (\"" +
+                    build + "\", this generation is \"" + build_ + "\"): serve this generation's " +
+                    kShardsDir + "/" + std::to_string(k));
+  return db;
+}
+
+std::unique_ptr<Handles> Snapshot::open_db(unsigned timeout_ms) const {
+  auto h = std::make_unique<Handles>();
+  if (shards_.empty()) {
+    h->db = open_local(local_path_);
+    return h;
+  }
+  // Remote shards are contacted at once, so that a dead one costs one
+  // timeout, not one a shard.
+  const std::size_t n = shards_.size();
+  std::vector<std::optional<Xapian::Database>> opened(n);
+  std::vector<std::string> why(n);
+  std::vector<std::exception_ptr> failure(n);
+  auto open = [&](std::size_t k) {
+    try {
+      opened[k] = open_shard(k, timeout_ms);
+    } catch (const Xapian::NetworkError& e) {
+      why[k] = e.get_msg() + (e.get_error_string() ? std::string(" (") + e.get_error_string() + ")"
+                                                   : std::string());
+    } catch (const Xapian::Error& e) {
+      failure[k] = std::make_exception_ptr(
+          Error(ErrorKind::kIndex, generation_ + ": " + shard_name(k) + " cannot be read (" +
+                                       e.get_description() +
+                                       "): rebuild it with otiose-index --rebuild"));
+    } catch (...) {
+      failure[k] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t k = 0; k < n; ++k)
+    if (shards_[k].remote() && k + 1 < n)
+      threads.emplace_back(open, k);
+    else
+      open(k);
+  for (auto& t : threads) t.join();
+  for (auto& f : failure)
+    if (f) std::rethrow_exception(f);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (opened[k]) {
+      h->db.add_database(*opened[k]);
+    } else {
+      h->missing.push_back(k);
+      h->why.push_back(why[k]);
+    }
+  }
+  return h;
 }
 
 }  // namespace otiose::detail

@@ -1,7 +1,8 @@
 // query/: one generation of the index, opened (private): its similarity
-// model, its synonyms, a pool of Xapian handles and the specimen cards read
-// so far. Immutable but for the pool and the caches, all behind mutexes:
-// safe to share between threads.
+// model, its synonyms and spelling, its shards (one database, or those a
+// stub lists, local or served by xapian-tcpsrv), a pool of Xapian handles
+// and the specimen cards read so far. Immutable but for the pool and the caches, all behind
+// mutexes: safe to share between threads.
 #ifndef OTIOSE_QUERY_SNAPSHOT_H_
 #define OTIOSE_QUERY_SNAPSHOT_H_
 
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "layout/layout.h"
+#include "query/spelling.h"
 
 namespace otiose::detail {
 
@@ -30,15 +32,27 @@ struct Card {
   std::string tagline;
 };
 
+// Xapian handles for one call: the database to search (every shard that
+// answered, combined), and which shards did not.
+struct Handles {
+  Xapian::Database db;
+  std::vector<std::size_t> missing;  // indexes into Snapshot::shards()
+  std::vector<std::string> why;      // for each missing shard, Xapian's message
+};
+
 class Snapshot {
  public:
   // Opens `generation` (a directory of the index): verifies its table sums,
-  // maps its model, reads its format and synonyms. Throws Error(kIndex) or
-  // Error(kModel) naming what is missing or damaged.
-  explicit Snapshot(std::string generation);
+  // maps its model, reads its format and synonyms, and its stub if it is
+  // sharded (remote shards are first contacted by a Lease). Throws
+  // Error(kIndex) or Error(kModel) naming what is missing or damaged.
+  Snapshot(std::string generation, const SearcherOptions& options);
 
   const std::string& generation() const { return generation_; }
-  const std::string& db_path() const { return db_path_; }
+  // The shards a stub lists; empty for a generation of one database.
+  const std::vector<ShardSpec>& shards() const { return shards_; }
+  // "shard 2 of 4 (10.0.0.7:33101)".
+  std::string shard_name(std::size_t k) const;
   const SimilarityModel& model() const { return model_; }
   const std::vector<std::vector<std::string>>& synonyms() const { return synonyms_; }
 
@@ -46,22 +60,36 @@ class Snapshot {
   // verified, before Xapian reads it (a stat a file when nothing changed).
   void check_tables() const;
 
-  // A Xapian handle for this thread's call, back to the pool afterwards.
+  // Xapian handles for this thread's call, back to the pool afterwards
+  // (unless a shard was missing: the next call tries it again). With
+  // `timeout_ms`, fresh handles whose remote shards get that timeout.
   class Lease {
    public:
-    explicit Lease(const Snapshot& s);
+    explicit Lease(const Snapshot& s, unsigned timeout_ms = 0);
     ~Lease();
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    Xapian::Database& db() { return *db_; }
-    // Closes the handle instead of pooling it: Xapian 1.4 leaks when a
-    // handle that threw in the middle of a read is used again.
-    void discard() { db_.reset(); }
+    Xapian::Database& db() { return h_->db; }
+    const Handles& handles() const { return *h_; }
+    // Closes the handles instead of pooling them: Xapian 1.4 leaks when a
+    // handle that threw in the middle of a read is used again, and a remote
+    // one whose server went away stays dead.
+    void discard() { h_.reset(); }
 
    private:
     const Snapshot& s_;
-    std::unique_ptr<Xapian::Database> db_;
+    std::unique_ptr<Handles> h_;
   };
+
+  // Closes the pooled handles: after a shard server went away, every
+  // connection to it is dead.
+  void forget_handles() const;
+
+  // The message of Error(kUnavailable) for the shards `h` is missing.
+  std::string unavailable(const Handles& h) const;
+
+  // The spelling table: read on the first call, then shared.
+  const SpellingTable& spelling() const;
 
   // The JSON text of the specimen's record, as stored in its document's
   // data ({"record": {...}, "type": "role"}), or nullopt for an unknown
@@ -75,18 +103,25 @@ class Snapshot {
   std::shared_ptr<const std::vector<SpecimenSummary>> catalogue(Xapian::Database& db) const;
 
  private:
-  std::unique_ptr<Xapian::Database> open_db() const;
+  std::unique_ptr<Handles> open_db(unsigned timeout_ms) const;
+  Xapian::Database open_local(const std::string& path) const;
+  Xapian::Database open_shard(std::size_t k, unsigned timeout_ms) const;
 
   std::string generation_;
-  std::string db_path_;
+  std::string local_path_;  // xapian/, or local/ of a sharded generation
+  SearcherOptions options_;
+  std::vector<ShardSpec> shards_;
+  std::string build_;  // kMetaBuild, which every shard must carry
   SimilarityModel model_;
   mutable std::mutex stamps_mutex_;
   mutable std::vector<TableStamp> stamps_;
   std::vector<std::vector<std::string>> synonyms_;
   mutable std::mutex mutex_;
-  mutable std::vector<std::unique_ptr<Xapian::Database>> pool_;
+  mutable std::vector<std::unique_ptr<Handles>> pool_;
   mutable std::unordered_map<std::string, Card> cards_;
   mutable std::shared_ptr<const std::vector<SpecimenSummary>> catalogue_;
+  mutable std::once_flag spelling_once_;
+  mutable SpellingTable spelling_;
 };
 
 }  // namespace otiose::detail

@@ -19,15 +19,21 @@ bool is_subsequence(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::vector<Correction> spelling_candidates(Xapian::Database& db, const std::string& word) {
+SpellingTable read_spelling(Xapian::Database& db) {
+  SpellingTable table;
+  for (auto it = db.spellings_begin(); it != db.spellings_end(); ++it)
+    table.emplace_back(*it, it.get_termfreq());
+  return table;
+}
+
+std::vector<Correction> spelling_candidates(const SpellingTable& table, const std::string& word) {
   const std::size_t max_distance = word.size() <= 3 ? 1 : word.size() <= 6 ? 2 : 3;
   std::vector<Correction> found;
-  for (auto it = db.spellings_begin(); it != db.spellings_end(); ++it) {
-    const std::string& w = *it;
+  for (const auto& [w, frequency] : table) {
     std::size_t gap = w.size() > word.size() ? w.size() - word.size() : word.size() - w.size();
     if (gap > max_distance) continue;
     std::size_t d = edit_distance(word, w);
-    if (d <= max_distance) found.push_back({w, d, it.get_termfreq(), is_subsequence(word, w)});
+    if (d <= max_distance) found.push_back({w, d, frequency, is_subsequence(word, w)});
   }
   std::sort(found.begin(), found.end(), [](const Correction& a, const Correction& b) {
     return a.distance != b.distance     ? a.distance < b.distance
@@ -39,8 +45,8 @@ std::vector<Correction> spelling_candidates(Xapian::Database& db, const std::str
   return found;
 }
 
-std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& stemmer,
-                                   std::string_view query) {
+std::optional<std::string> suggest(Xapian::Database& db, const SpellingTable& spelling,
+                                   const Xapian::Stem& stemmer, std::string_view query) {
   std::vector<Piece> pieces = split_query(query);
   // Corrections are tried in combination: a long query gets none (and
   // never pays for a scan of the spelling table a word).
@@ -59,7 +65,7 @@ std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& ste
     if (known) {
       options.push_back({{w, 0, 0, false}});
     } else {
-      auto c = spelling_candidates(db, w);
+      auto c = spelling_candidates(spelling, w);
       if (c.empty())
         c.push_back({w, 0, 0, false});
       else

@@ -21,19 +21,26 @@ struct Correction {
   bool dropped = false;       // the typed word is the candidate with letters left out
 };
 
+// The index's spelling table: each word and how often the catalogue uses
+// it, in Xapian's order. Read once a generation (Snapshot::spelling), from
+// the local part of a sharded one: Xapian's remote backend does not serve it.
+using SpellingTable = std::vector<std::pair<std::string, std::size_t>>;
+SpellingTable read_spelling(Xapian::Database& db);
+
 // Spelling candidates for `word` from the index's spelling table: words
 // within 1 edit (up to 3 letters), 2 (up to 6) or 3, fewest edits first,
 // then those the typed word only left letters out of (the commonest typo),
 // then the most frequent; at most eight.
-std::vector<Correction> spelling_candidates(Xapian::Database& db, const std::string& word);
+std::vector<Correction> spelling_candidates(const SpellingTable& table, const std::string& word);
 
 // The query with its unknown words corrected. Among the combinations of
 // candidates, the fewest edits win (a combination the catalogue has as a
 // phrase counts one edit fewer); then one that makes the whole query match;
 // then letters dropped over other edits; then the words the catalogue uses
-// most. nullopt when every word is known (or nothing is close).
-std::optional<std::string> suggest(Xapian::Database& db, const Xapian::Stem& stemmer,
-                                   std::string_view query);
+// most. nullopt when every word is known (or nothing is close). `db` answers
+// the counts, `spelling` the candidates.
+std::optional<std::string> suggest(Xapian::Database& db, const SpellingTable& spelling,
+                                   const Xapian::Stem& stemmer, std::string_view query);
 
 }  // namespace otiose::detail
 

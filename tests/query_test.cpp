@@ -159,7 +159,8 @@ TEST_CASE("bad query text is a query error naming the problem") {
 TEST_CASE("spelling: close words from the index, the catalogue's combination first") {
   Xapian::WritableDatabase db = tiny_index();
   Xapian::Stem stemmer(otiose::detail::kStemLanguage);
-  auto candidates = otiose::detail::spelling_candidates(db, "metings");
+  const auto spelling = otiose::detail::read_spelling(db);
+  auto candidates = otiose::detail::spelling_candidates(spelling, "metings");
   REQUIRE(!candidates.empty());
   CHECK(candidates.front().word == "meetings");
   CHECK(candidates.front().distance == 1);
@@ -176,7 +177,7 @@ TEST_CASE("spelling: close words from the index, the catalogue's combination fir
   };
   for (const auto& c : cases) {
     INFO(c.typed);
-    CHECK(otiose::detail::suggest(db, stemmer, c.typed) == c.suggestion);
+    CHECK(otiose::detail::suggest(db, spelling, stemmer, c.typed) == c.suggestion);
   }
 }
 

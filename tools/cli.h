@@ -30,6 +30,7 @@ enum ExitCode : int {
   kIndexProblem = 4,  // index missing, damaged, locked, or model unreadable
   kIoProblem = 5,     // a file could not be read or written
   kBadQuery = 6,      // the query could not be parsed
+  kUnavailable = 7,   // a shard of the index did not answer
 };
 
 inline int exit_code(ErrorKind kind) {
@@ -41,6 +42,7 @@ inline int exit_code(ErrorKind kind) {
     case ErrorKind::kNotFound: return kNotFound;
     case ErrorKind::kUsage: return kUsage;
     case ErrorKind::kCorpus: return kBadCorpus;
+    case ErrorKind::kUnavailable: return kUnavailable;
   }
   return kIoProblem;
 }

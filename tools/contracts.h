@@ -59,6 +59,8 @@ inline Json search_json(const SearchResults& r) {
            {"limit", r.limit},
            {"suggestion", optional_json(r.suggestion)},
            {"corrected", r.corrected},
+           {"partial", !r.missing_shards.empty()},
+           {"missing_shards", r.missing_shards},
            {"hits", hits}};
   if (!r.facets.empty()) {
     Json facets = Json::object();

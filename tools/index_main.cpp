@@ -100,6 +100,8 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
   bool check = false, keep_going = false, strict = false, json_out = false, quiet = false,
        rebuild = false;
   unsigned threads = 0;
+  std::size_t shards = 0;
+  std::vector<std::string> remote;
   app.add_option("SOURCE", sources, "Corpus: a directory, a .jsonl file, or -")->required();
   app.add_option("--index", index_flag,
                  "Index directory (default: $OTIOSE_INDEX or ~/.local/share/otiose/index)");
@@ -114,6 +116,15 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
   app.add_option("--synonyms", synonym_files,
                  "Synonyms file (default: synonyms.txt in each SOURCE directory)");
   app.add_option("--threads", threads, "Worker threads (default: every core)");
+  app.add_option("--shards", shards,
+                 "Write N Xapian databases and a stub listing them (a specimen and its quotes "
+                 "in the shard its slug hashes to); rebuilt whole every run")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--remote", remote,
+                 "With --shards: HOST:PORT of the xapian-tcpsrv serving each shard, in order "
+                 "(the stub names them; the shards are still written here)")
+      ->delimiter(',')
+      ->needs("--shards");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
   otiose::cli::add_colour_option(app);
   otiose::cli::add_generate_option(app);
@@ -177,6 +188,8 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
     options.rebuild = rebuild;
     options.tfidf = std::move(tfidf);
     options.threads = threads;
+    options.shards = shards;
+    options.remote_shards = remote;
     if (synonym_files.empty())
       for (const auto& s : sources)
         if (std::filesystem::is_regular_file(std::filesystem::path(s) / "synonyms.txt"))

@@ -45,8 +45,13 @@ Examples:
   otiose-search meetings --type quote --kind complaint --limit 5
   otiose-search '' --sort salary --limit 3 --json | jq '.hits[].title'
 
+A sharded index (otiose-index --shards) is searched across its shards, local
+or served by xapian-tcpsrv; one that does not answer within --timeout fails
+the search naming it, or, with --partial, is left out and the answer says so.
+
 Exit codes: 0 success (also when nothing matched); 2 usage; 4 no index or a
-damaged one (the message says how to build it); 6 the query cannot be parsed.)");
+damaged one (the message says how to build it); 6 the query cannot be parsed;
+7 a shard did not answer.)");
   std::vector<std::string> words;
   std::string index_flag, type, sort = "relevance";
   std::vector<std::string> kinds;
@@ -54,6 +59,7 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
   std::optional<int> min_risk;
   std::optional<std::int64_t> salary_min, salary_max;
   bool json_out = false, all_quotes = false;
+  otiose::SearcherOptions open;
   app.add_option("QUERY", words, "What to look for (several words join into one query)")
       ->required();
   app.add_option("--index", index_flag,
@@ -79,6 +85,11 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
   app.add_flag("--exact", o.exact,
                "Search the query as typed, never the \"did you mean\" suggestion instead");
   app.add_flag("--json", json_out, "Print JSON (the contract in README.md)");
+  app.add_flag("--partial", o.partial,
+               "A sharded index: answer from the shards that answer, flagged as partial");
+  app.add_option("--timeout", open.remote_timeout_ms,
+                 "A sharded index: milliseconds a remote shard may take (default 10000)")
+      ->check(CLI::Range(1, 3600000));
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
   otiose::cli::add_colour_option(app);
   otiose::cli::add_generate_option(app);
@@ -107,9 +118,11 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
       o.highlight_start = st.on ? "\033[1;33m" : "";
       o.highlight_end = st.on ? "\033[0m" : "";
     }
-    otiose::Searcher searcher(otiose::resolve_index_path(index_flag));
+    otiose::Searcher searcher(otiose::resolve_index_path(index_flag), open);
     otiose::SearchResults r = searcher.search(query, o);
     for (const auto& w : r.warnings) otiose::cli::print_warning(kTool, w);
+    for (const auto& m : r.missing_shards)
+      otiose::cli::print_warning(kTool, "partial answer: " + m + " did not answer");
     if (json_out) {
       std::cout << otiose::cli::dump(otiose::cli::search_json(r)) << '\n';
       return otiose::cli::kOk;
@@ -126,6 +139,10 @@ damaged one (the message says how to build it); 6 the query cannot be parsed.)")
     };
     std::string counts = plural(r.total, "hit", "hits");
     if (r.grouped) counts += " in " + plural(r.specimens, "specimen", "specimens");
+    if (!r.missing_shards.empty())
+      std::cout << st.yellow()
+                << "partial: " << otiose::cli::count(r.missing_shards.size(), "shard", "shards")
+                << " did not answer; what follows is from the others" << st.reset() << "\n\n";
     if (r.hits.empty()) {
       if (r.total == 0)
         std::cout << "no hits for \"" << r.query << "\"\n";

@@ -23,6 +23,9 @@ enum class ErrorKind {
   kNotFound,  // a slug, title or alias names no specimen
   kUsage,     // the caller passed arguments that make no sense
   kCorpus,    // the corpus has bad records (the diagnostics say which)
+  // A shard of a sharded index did not answer (a xapian-tcpsrv down or too
+  // slow); the message names it. Worth retrying.
+  kUnavailable,
 };
 
 class OTIOSE_EXPORT Error : public std::runtime_error {

@@ -41,6 +41,15 @@ struct IndexOptions {
   std::vector<std::vector<std::string>> synonyms;
   // Worker threads for the model; 0 uses every core.
   unsigned threads = 0;
+  // Write the generation as this many Xapian databases (a specimen and its
+  // quotes in the shard its slug hashes to) and a stub that lists them; 0
+  // writes one database. A sharded generation is written whole every run.
+  std::size_t shards = 0;
+  // With `shards`: HOST:PORT for each shard, in order, when they are served
+  // by xapian-tcpsrv (the stub names them; the shards are still written
+  // here, for copying to those machines). Empty: the stub names the local
+  // shards.
+  std::vector<std::string> remote_shards;
   // Called now and then with the stage ("specimens", "merging",
   // "similarity"), the items done and the total. Called from the calling thread or a worker,
   // never two at once.

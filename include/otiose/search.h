@@ -53,6 +53,10 @@ struct SearchOptions {
   // Count the matching documents by type, quote kind, salary band and
   // flight-risk band (SearchResults::facets).
   bool facets = false;
+  // A sharded index: answer from the shards that answer when some do not
+  // (SearchResults::missing_shards names them) instead of throwing
+  // Error(kUnavailable).
+  bool partial = false;
 };
 
 // How many matching documents have one value of a facet.
@@ -136,6 +140,18 @@ struct SearchResults {
   // With SearchOptions::facets: type, kind, salary, flight_risk, each
   // counting every matching document (exact up to 20,000 of them).
   std::vector<Facet> facets;
+  // With SearchOptions::partial: the shards that did not answer ("shard 2
+  // of 4 (10.0.0.7:33101)"); the hits and counts are the others'. Empty:
+  // the answer is whole.
+  std::vector<std::string> missing_shards;
+};
+
+// How a Searcher opens its index.
+struct SearcherOptions {
+  // A sharded index's remote shards (xapian-tcpsrv): how long connecting,
+  // and each step of a call, may take before the shard is given up on
+  // (Error(kUnavailable), or SearchOptions::partial).
+  unsigned remote_timeout_ms = 10000;
 };
 
 // An open index. Thread-safe: every const member may be called from many
@@ -144,8 +160,10 @@ class OTIOSE_EXPORT Searcher {
  public:
   // Opens the index at `index_dir` (see resolve_index_path in index.h).
   // Throws Error(kIndex) when there is none ("build one with otiose-index")
-  // or it is damaged, Error(kModel) when its similarity model is.
-  explicit Searcher(const std::string& index_dir);
+  // or it is damaged, Error(kModel) when its similarity model is. A sharded
+  // index's shards are contacted by the first call (Error(kUnavailable)
+  // names one that does not answer); one that comes back is used again.
+  explicit Searcher(const std::string& index_dir, const SearcherOptions& options = {});
   ~Searcher();
   Searcher(const Searcher&) = delete;
   Searcher& operator=(const Searcher&) = delete;

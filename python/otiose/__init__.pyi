@@ -6,7 +6,7 @@ __version__: str
 
 class Error(Exception):
     """An engine error; `kind` is "io", "index", "model", "query",
-    "not found", "usage" or "corpus" (otiose::ErrorKind)."""
+    "not found", "usage", "corpus" or "unavailable" (otiose::ErrorKind)."""
 
     kind: str
 
@@ -17,7 +17,7 @@ class Searcher:
     """An open index, read-only, safe to share between threads; each call
     answers from one generation of the index."""
 
-    def __init__(self, path: str) -> None: ...
+    def __init__(self, path: str, *, remote_timeout_ms: int = 10000) -> None: ...
     def search(
         self,
         query: str,
@@ -37,6 +37,7 @@ class Searcher:
         exact: bool = False,
         facets: bool = False,
         html: bool = True,
+        partial: bool = False,
     ) -> dict[str, Any]:
         """Ranked hits: the keys of `otiose-search --json` (and "facets")."""
     def related(self, specimen: str, *, top: int = 3, explain: bool = False, terms: int = 5) -> dict[str, Any]:
