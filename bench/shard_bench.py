@@ -52,13 +52,19 @@ def wait_listening(port, proc):
 
 
 def index(build, corpus, out, *extra):
-    if os.path.exists(os.path.join(out, "current")):
+    """Seconds to build the index at `out` (kept beside it when reused)."""
+    seconds_file = out + ".build-seconds"
+    if os.path.exists(os.path.join(out, "current")) and os.path.exists(seconds_file):
         log(f"  reusing {out}")
-        return 0.0
+        with open(seconds_file) as f:
+            return float(f.read())
     start = time.perf_counter()
     subprocess.run([os.path.join(build, "otiose-index"), corpus, "--index", out, "--rebuild",
                     "--quiet", *extra], check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    with open(seconds_file, "w") as f:
+        f.write(f"{seconds:.1f}\n")
+    return seconds
 
 
 def frontend_copy(sharded, out, addresses):
@@ -130,7 +136,7 @@ def main():
             wait_listening(port, proc)
         frontend_copy(local, remote, [f"127.0.0.1:{p}" for p in ports])
 
-        query_tool = os.path.join(a.build, "otiose-bench-query")
+        query_tool = os.path.join(a.build, "bench", "otiose-bench-query")
         layouts = {"one": one, "local4": local, "remote4": remote}
         reference = None
         for name, idx in layouts.items():

@@ -60,7 +60,7 @@ std::string facets(const Record& r, char type, std::string_view kind) {
   int salary = r.salary && r.salary->average ? band_of(kSalaryBands, *r.salary->average) : -1;
   int risk =
       r.flight_risk && r.flight_risk->percent ? band_of(kRiskBands, *r.flight_risk->percent) : -1;
-  return facet_value(type, salary, risk, kind);
+  return facet_value(type, salary, risk, r.slug, kind);
 }
 
 }  // namespace

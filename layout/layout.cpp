@@ -56,9 +56,7 @@ std::string order_value(std::size_t length, std::string_view id) {
 }
 
 std::size_t shard_of(std::string_view slug, std::size_t shards) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : slug) h = (h ^ c) * 1099511628211ull;
-  return shards ? static_cast<std::size_t>(h % shards) : 0;
+  return shards ? static_cast<std::size_t>(owner_hash(slug) % shards) : 0;
 }
 
 std::vector<ShardSpec> read_stub(const std::string& generation) {

@@ -37,7 +37,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 8;
+inline constexpr int kIndexFormat = 9;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -111,14 +111,34 @@ int band_of(const Band (&bands)[N], std::int64_t v) {
   return -1;
 }
 
+// The 64-bit hash of a specimen's slug that kSlotFacets carries (FNV-1a).
+inline std::uint64_t owner_hash(std::string_view slug) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : slug) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
 // kSlotFacets: the type ('r' a specimen, 'q' a quote), the band of the
 // specimen's average salary and of its flight risk (a digit, the band's
-// index; '-' for none), then a quote's kind: "q23complaint", "r4-".
-inline std::string facet_value(char type, int salary_band, int risk_band, std::string_view kind) {
+// index; '-' for none), the owner's owner_hash (8 bytes, big-endian: the
+// grouped counts), then a quote's kind: "q23" + 8 bytes + "complaint".
+inline constexpr std::size_t kFacetKindAt = 11;
+inline std::string facet_value(char type, int salary_band, int risk_band, std::string_view slug,
+                               std::string_view kind) {
   auto digit = [](int band) { return band < 0 ? '-' : static_cast<char>('0' + band); };
   std::string v{type, digit(salary_band), digit(risk_band)};
+  const std::uint64_t h = owner_hash(slug);
+  for (int shift = 56; shift >= 0; shift -= 8) v += static_cast<char>((h >> shift) & 0xff);
   v += kind;
   return v;
+}
+
+// The owner_hash of a facet value, 0 for a value too short to hold one.
+inline std::uint64_t facet_owner(std::string_view v) {
+  if (v.size() < kFacetKindAt) return 0;
+  std::uint64_t h = 0;
+  for (std::size_t i = 3; i < kFacetKindAt; ++i) h = h << 8 | static_cast<unsigned char>(v[i]);
+  return h;
 }
 
 // kSlotOrder: the length as 8 hex digits (so that strings sort as numbers),

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 #include "base/text.h"
 #include "layout/layout.h"
@@ -27,48 +28,76 @@ using nlohmann::json;
 
 namespace {
 
-// The facets of a search from the counts of kSlotFacets's values (layout.h):
-// one value read a matching document serves all four. Xapian's own spy,
-// so that xapian-tcpsrv counts on the shards it serves.
-std::vector<Facet> facets_of(const Xapian::ValueCountMatchSpy& spy) {
-  std::size_t roles = 0, quotes = 0;
-  std::size_t salary[std::size(detail::kSalaryBands)] = {};
-  std::size_t risk[std::size(detail::kRiskBands)] = {};
-  std::map<std::string, std::size_t> kinds;
-  for (auto it = spy.values_begin(); it != spy.values_end(); ++it) {
-    const std::string& v = *it;
-    const std::size_t n = it.get_termfreq();
-    if (v.size() < 3) continue;
-    (v[0] == 'r' ? roles : quotes) += n;
-    if (v[1] >= '0' && v[1] < '0' + static_cast<char>(std::size(salary))) salary[v[1] - '0'] += n;
-    if (v[2] >= '0' && v[2] < '0' + static_cast<char>(std::size(risk))) risk[v[2] - '0'] += n;
-    if (v.size() > 3) kinds[v.substr(3)] += n;
-  }
-  auto band_name = [](const detail::Band& b) {
-    return std::to_string(b.low) + "-" + (b.high == INT64_MAX ? "" : std::to_string(b.high));
-  };
-  std::vector<Facet> out(4);
-  out[0].name = "type";
-  if (quotes) out[0].values.push_back({"quote", quotes});
-  if (roles) out[0].values.push_back({"role", roles});
-  out[1].name = "kind";
-  for (const auto& [kind, n] : kinds) out[1].values.push_back({kind, n});
-  out[2].name = "salary";
-  for (std::size_t i = 0; i < std::size(salary); ++i)
-    if (salary[i]) out[2].values.push_back({band_name(detail::kSalaryBands[i]), salary[i]});
-  out[3].name = "flight_risk";
-  for (std::size_t i = 0; i < std::size(risk); ++i)
-    if (risk[i]) out[3].values.push_back({band_name(detail::kRiskBands[i]), risk[i]});
-  return out;
-}
+// What a search counts of its matching documents from their facet values
+// (layout.h, kSlotFacets): one value a document serves the four facets and
+// the grouped counts (each specimen's matches).
+class Counts {
+ public:
+  explicit Counts(bool owners) : count_owners_(owners) {}
 
-// How many matching documents `spy` saw with `value`.
-std::size_t owner_count(const Xapian::ValueCountMatchSpy& spy, const std::string& value) {
-  // The spy's values are sorted: one seek, not a scan.
-  auto it = spy.values_begin();
-  it.skip_to(value);
-  return it != spy.values_end() && *it == value ? it.get_termfreq() : 1;
-}
+  // `n` matching documents have the facet value `v`.
+  void add(std::string_view v, std::size_t n) {
+    total_ += n;
+    if (v.size() < 3) return;
+    (v[0] == 'r' ? roles_ : quotes_) += n;
+    if (v[1] >= '0' && v[1] < '0' + static_cast<char>(std::size(salary_))) salary_[v[1] - '0'] += n;
+    if (v[2] >= '0' && v[2] < '0' + static_cast<char>(std::size(risk_))) risk_[v[2] - '0'] += n;
+    if (count_owners_)
+      if (std::uint64_t h = detail::facet_owner(v)) owners_[h] += n;
+    if (v.size() > detail::kFacetKindAt) kinds_[std::string(v.substr(detail::kFacetKindAt))] += n;
+  }
+
+  std::size_t total() const { return total_; }
+  std::size_t specimens() const { return owners_.size(); }
+  // The matching documents of `slug` (at least the hit itself).
+  std::size_t of(std::string_view slug) const {
+    auto it = owners_.find(detail::owner_hash(slug));
+    return it == owners_.end() ? 1 : it->second;
+  }
+
+  // type, kind, salary, flight_risk; values by name, bands low to high,
+  // only those some document has.
+  std::vector<Facet> facets() const {
+    auto band_name = [](const detail::Band& b) {
+      return std::to_string(b.low) + "-" + (b.high == INT64_MAX ? "" : std::to_string(b.high));
+    };
+    std::vector<Facet> out(4);
+    out[0].name = "type";
+    if (quotes_) out[0].values.push_back({"quote", quotes_});
+    if (roles_) out[0].values.push_back({"role", roles_});
+    out[1].name = "kind";
+    for (const auto& [kind, n] : kinds_) out[1].values.push_back({kind, n});
+    out[2].name = "salary";
+    for (std::size_t i = 0; i < std::size(salary_); ++i)
+      if (salary_[i]) out[2].values.push_back({band_name(detail::kSalaryBands[i]), salary_[i]});
+    out[3].name = "flight_risk";
+    for (std::size_t i = 0; i < std::size(risk_); ++i)
+      if (risk_[i]) out[3].values.push_back({band_name(detail::kRiskBands[i]), risk_[i]});
+    return out;
+  }
+
+ private:
+  bool count_owners_;
+  std::size_t total_ = 0, roles_ = 0, quotes_ = 0;
+  std::size_t salary_[std::size(detail::kSalaryBands)] = {};
+  std::size_t risk_[std::size(detail::kRiskBands)] = {};
+  std::map<std::string, std::size_t> kinds_;
+  std::unordered_map<std::uint64_t, std::size_t> owners_;
+};
+
+// Counts each matching document in this process: cheaper than Xapian's
+// ValueCountMatchSpy (no map of strings), which the remote backend needs
+// instead (xapian-tcpsrv knows only Xapian's own spies).
+class CountingSpy : public Xapian::MatchSpy {
+ public:
+  explicit CountingSpy(Counts& counts) : counts_(counts) {}
+  void operator()(const Xapian::Document& doc, double) override {
+    counts_.add(doc.get_value(detail::kSlotFacets), 1);
+  }
+
+ private:
+  Counts& counts_;
+};
 
 }  // namespace
 
@@ -226,15 +255,19 @@ struct Searcher::Impl {
     else  // equal scores: the shorter (denser) text first
       enquire.set_sort_by_relevance_then_value(detail::kSlotOrder, false);
     if (o.group) enquire.set_collapse_key(detail::kSlotOwner);
-    // One spy reads each matching document's facet value once: the counts,
-    // and the uncollapsed total of a grouped search.
-    Xapian::ValueCountMatchSpy spy(detail::kSlotFacets);
-    if (o.group || o.facets) enquire.add_matchspy(&spy);
-    // Grouped, each specimen's matching documents are counted: Xapian's
-    // collapsed count is an estimate (it can exceed the catalogue), and its
-    // remote backend loses the collapse counts in the merge.
-    Xapian::ValueCountMatchSpy owners(detail::kSlotOwner);
-    if (o.group) enquire.add_matchspy(&owners);
+    // One spy reads each matching document's facet value once: the facets,
+    // the uncollapsed total of a grouped search and each specimen's
+    // matches (Xapian's collapsed count is an estimate, which can exceed the
+    // catalogue, and its remote backend loses collapse counts in the merge).
+    Counts counts(o.group);
+    CountingSpy local_spy(counts);
+    Xapian::ValueCountMatchSpy remote_spy(detail::kSlotFacets);
+    if (o.group || o.facets) {
+      if (s.has_remote_shards())
+        enquire.add_matchspy(&remote_spy);
+      else
+        enquire.add_matchspy(&local_spy);
+    }
     auto limit = static_cast<Xapian::doccount>(std::min<std::size_t>(o.limit, 10000));
     auto offset = static_cast<Xapian::doccount>(std::min<std::size_t>(o.offset, 1u << 30));
     // Grouped, the counts of what each hit stands for are exact only when
@@ -243,18 +276,18 @@ struct Searcher::Impl {
     if (o.group || o.facets)
       check = std::max(check, std::min<Xapian::doccount>(db.get_doccount(), 20000));
     Xapian::MSet mset = enquire.get_mset(offset, limit, check);
+    for (auto it = remote_spy.values_begin(); it != remote_spy.values_end(); ++it)
+      counts.add(*it, it.get_termfreq());
     results.grouped = o.group;
     if (o.group) {
       // Xapian's uncollapsed estimate can stop at the collapsed count: the
-      // documents the spies saw before the collapse are the counts.
-      results.total = spy.get_total();
-      results.specimens =
-          static_cast<std::size_t>(std::distance(owners.values_begin(), owners.values_end()));
+      // documents the spy saw before the collapse are the count.
+      results.total = counts.total();
+      results.specimens = counts.specimens();
     } else {
       results.total = mset.get_matches_estimated();
     }
-
-    if (o.facets) results.facets = facets_of(spy);
+    if (o.facets) results.facets = counts.facets();
 
     // "Did you mean": words the index does not have, when little was found.
     if (results.total < 3)
@@ -270,7 +303,7 @@ struct Searcher::Impl {
         std::string v = m.get_document().get_value(static_cast<Xapian::valueno>(sort_slot));
         if (!v.empty()) hit.sort_value = Xapian::sortable_unserialise(v);
       }
-      if (o.group) hit.more = owner_count(owners, m.get_collapse_key()) - 1;
+      if (o.group) hit.more = counts.of(hit.slug) - 1;
       hit.snippet = detail::make_snippet(mset, std::move(body), words, stemmer, o);
       if (o.related > 0 && s.model().find(hit.slug) >= 0)
         hit.related = cards(s, db, s.model().related(hit.slug, o.related));

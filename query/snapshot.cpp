@@ -16,6 +16,7 @@ Snapshot::Snapshot(std::string generation, const SearcherOptions& options)
       model_(generation_ + "/" + kModelFile),
       stamps_(verify_table_sums(generation_)) {
   local_path_ = generation_ + "/" + (shards_.empty() ? kXapianDir : kLocalDir);
+  for (const auto& spec : shards_) has_remote_ |= spec.remote();
   Xapian::Database db = open_local(local_path_);
   std::string text, synonyms;
   try {

@@ -51,6 +51,7 @@ class Snapshot {
   const std::string& generation() const { return generation_; }
   // The shards a stub lists; empty for a generation of one database.
   const std::vector<ShardSpec>& shards() const { return shards_; }
+  bool has_remote_shards() const { return has_remote_; }
   // "shard 2 of 4 (10.0.0.7:33101)".
   std::string shard_name(std::size_t k) const;
   const SimilarityModel& model() const { return model_; }
@@ -112,6 +113,7 @@ class Snapshot {
   SearcherOptions options_;
   std::vector<ShardSpec> shards_;
   std::string build_;  // kMetaBuild, which every shard must carry
+  bool has_remote_ = false;
   SimilarityModel model_;
   mutable std::mutex stamps_mutex_;
   mutable std::vector<TableStamp> stamps_;
