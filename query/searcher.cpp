@@ -291,7 +291,8 @@ struct Searcher::Impl {
 
     // "Did you mean": words the index does not have, when little was found.
     if (results.total < 3)
-      results.suggestion = detail::suggest(db, s.spelling(), stemmer, query_text);
+      results.suggestion = detail::suggest(
+          db, [&s]() -> const detail::SpellingTable& { return s.spelling(); }, stemmer, query_text);
 
     std::size_t rank = o.offset;
     for (auto m = mset.begin(); m != mset.end(); ++m) {

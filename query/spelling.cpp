@@ -45,7 +45,8 @@ std::vector<Correction> spelling_candidates(const SpellingTable& table, const st
   return found;
 }
 
-std::optional<std::string> suggest(Xapian::Database& db, const SpellingTable& spelling,
+std::optional<std::string> suggest(Xapian::Database& db,
+                                   const std::function<const SpellingTable&()>& spelling,
                                    const Xapian::Stem& stemmer, std::string_view query) {
   std::vector<Piece> pieces = split_query(query);
   // Corrections are tried in combination: a long query gets none (and
@@ -65,7 +66,7 @@ std::optional<std::string> suggest(Xapian::Database& db, const SpellingTable& sp
     if (known) {
       options.push_back({{w, 0, 0, false}});
     } else {
-      auto c = spelling_candidates(spelling, w);
+      auto c = spelling_candidates(spelling(), w);
       if (c.empty())
         c.push_back({w, 0, 0, false});
       else

@@ -5,6 +5,7 @@
 #include <xapian.h>
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,8 +39,10 @@ std::vector<Correction> spelling_candidates(const SpellingTable& table, const st
 // phrase counts one edit fewer); then one that makes the whole query match;
 // then letters dropped over other edits; then the words the catalogue uses
 // most. nullopt when every word is known (or nothing is close). `db` answers
-// the counts, `spelling` the candidates.
-std::optional<std::string> suggest(Xapian::Database& db, const SpellingTable& spelling,
+// the counts, `spelling()` the candidates: called only for a word `db` does
+// not know (reading the table costs more than the rest).
+std::optional<std::string> suggest(Xapian::Database& db,
+                                   const std::function<const SpellingTable&()>& spelling,
                                    const Xapian::Stem& stemmer, std::string_view query);
 
 }  // namespace otiose::detail

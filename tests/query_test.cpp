@@ -177,7 +177,9 @@ TEST_CASE("spelling: close words from the index, the catalogue's combination fir
   };
   for (const auto& c : cases) {
     INFO(c.typed);
-    CHECK(otiose::detail::suggest(db, spelling, stemmer, c.typed) == c.suggestion);
+    CHECK(otiose::detail::suggest(
+              db, [&]() -> const otiose::detail::SpellingTable& { return spelling; }, stemmer,
+              c.typed) == c.suggestion);
   }
 }
 

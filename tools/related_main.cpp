@@ -43,7 +43,8 @@ match); when even the best is under 50 the output says "no close specimen"
 and --json has "confident": false.
 
 Exit codes: 0 success; 2 usage; 3 unknown specimen (the message lists the
-closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
+closest); 4 no index or a damaged one; 5 the --file cannot be read; 7 a
+shard of a sharded index did not answer (--timeout).)");
   std::string specimen, index_flag, text, file;
   std::size_t top = 3, explain_terms = 5;
   bool json_out = false, explain = false;
@@ -61,6 +62,10 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
   app.add_option("--explain-terms", explain_terms, "Terms per explanation (default 5)")
       ->check(CLI::Range(1, 100));
   app.add_flag("--json", json_out, "Print JSON (the contract in README.md)");
+  otiose::SearcherOptions open;
+  app.add_option("--timeout", open.remote_timeout_ms,
+                 "A sharded index: milliseconds a remote shard may take (default 10000)")
+      ->check(CLI::Range(1, 3600000));
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
   otiose::cli::add_colour_option(app);
   otiose::cli::add_generate_option(app);
@@ -74,7 +79,7 @@ closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
     if (file_opt->count() > 0)
       text = file == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
                          : otiose::Env::Default()->read_file(file);
-    otiose::Searcher searcher(otiose::resolve_index_path(index_flag));
+    otiose::Searcher searcher(otiose::resolve_index_path(index_flag), open);
     std::string slug, title;
     std::vector<otiose::RelatedSpecimen> related;
     bool confident = true;

@@ -68,6 +68,10 @@ Exit codes: 0 stopped by a signal; 2 usage (or the address cannot be bound);
   app.add_option("--idle-timeout", idle_timeout,
                  "Seconds a kept-alive connection may idle (default 30)")
       ->check(CLI::Range(0.01, 3600.0));
+  otiose::SearcherOptions searcher_options;
+  app.add_option("--shard-timeout", searcher_options.remote_timeout_ms,
+                 "A sharded index: milliseconds a remote shard may take (default 10000)")
+      ->check(CLI::Range(1, 3600000));
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
   otiose::cli::add_colour_option(app);
   otiose::cli::add_generate_option(app);
@@ -83,7 +87,7 @@ Exit codes: 0 stopped by a signal; 2 usage (or the address cannot be bound);
   o.write_timeout = ms(write_timeout);
   o.idle_timeout = ms(idle_timeout);
   return otiose::cli::guarded(kTool, [&]() -> int {
-    otiose::web::Site site(otiose::resolve_index_path(index_flag));
+    otiose::web::Site site(otiose::resolve_index_path(index_flag), searcher_options);
     std::unique_ptr<otiose::web::Server> server;
     try {
       server = std::make_unique<otiose::web::Server>(

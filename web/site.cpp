@@ -530,7 +530,8 @@ bool not_modified(const Request& req, const std::string& etag) {
 
 }  // namespace
 
-Site::Site(const std::string& index_dir) : searcher_(index_dir) {}
+Site::Site(const std::string& index_dir, const SearcherOptions& options)
+    : searcher_(index_dir, options) {}
 
 Response Site::handle(const Request& req) const {
   const bool api = req.path.rfind("/api/", 0) == 0 || req.path == "/healthz";

@@ -16,7 +16,7 @@ namespace otiose::web {
 class Site {
  public:
   // Opens the index; throws otiose::Error as Searcher does.
-  explicit Site(const std::string& index_dir);
+  explicit Site(const std::string& index_dir, const SearcherOptions& options = {});
 
   // Never throws: an engine error becomes a status and a message that
   // names neither a path nor an exception's text.
