@@ -294,6 +294,9 @@ struct Searcher::Impl {
       results.suggestion = detail::suggest(
           db, [&s]() -> const detail::SpellingTable& { return s.spelling(); }, stemmer, query_text);
 
+    // Remote shards: ask for every hit's document at once, not one round
+    // trip a hit.
+    if (s.has_remote_shards()) mset.fetch();
     std::size_t rank = o.offset;
     for (auto m = mset.begin(); m != mset.end(); ++m) {
       std::string body;

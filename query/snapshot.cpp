@@ -127,7 +127,19 @@ Card Snapshot::card(Xapian::Database& db, const std::string& slug) const {
   }
   Card c;
   std::string term = std::string(kIdPrefix) + slug;
-  if (auto it = db.postlist_begin(term); it != db.postlist_end(term)) {
+  if (!shards_.empty()) {
+    // The local part has every card: no round trip to a shard, and a
+    // partial answer's cards keep their titles.
+    std::string text;
+    {
+      std::lock_guard<std::mutex> lock(local_mutex_);
+      if (!local_db_) local_db_ = open_local(local_path_);
+      text = local_db_->get_metadata(kMetaCardPrefix + slug);
+    }
+    std::size_t eol = text.find('\n');
+    c.title = text.substr(0, eol);
+    if (eol != std::string::npos) c.tagline = text.substr(eol + 1);
+  } else if (auto it = db.postlist_begin(term); it != db.postlist_end(term)) {
     Xapian::Document doc = db.get_document(*it);
     c.title = doc.get_value(kSlotTitle);
     c.tagline = doc.get_value(kSlotTagline);

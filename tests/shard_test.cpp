@@ -317,7 +317,10 @@ TEST_CASE("remote shards: equal answers; a server killed, restarted, slow, or of
     REQUIRE(r.missing_shards.size() == 1);
     CHECK(r.missing_shards[0] == "shard 2 of 2 (" + second.address() + ")");
     CHECK(!r.hits.empty());
-    for (const auto& h : r.hits) CHECK(otiose::detail::shard_of(h.slug, 2) == 0);
+    for (const auto& h : r.hits) {
+      CHECK(otiose::detail::shard_of(h.slug, 2) == 0);
+      for (const auto& card : h.related) CHECK(!card.title.empty());  // from the local part
+    }
     CHECK(r.total < one.search("synergy", {}).total);
 
     // Restarted on its port, it is used again by the same Searcher.
