@@ -85,7 +85,11 @@ Snapshot::Lease::Lease(const Snapshot& s, unsigned timeout_ms) : s_(s) {
       s_.pool_.pop_back();
     }
   }
-  if (!h_) h_ = s_.open_db(timeout_ms ? timeout_ms : s_.options_.remote_timeout_ms);
+  if (!h_) {
+    h_ = s_.open_db(timeout_ms ? timeout_ms : s_.options_.remote_timeout_ms);
+    // Handles with another timeout serve this call only.
+    h_->poolable = timeout_ms == 0;
+  }
 }
 
 void Snapshot::forget_handles() const {
@@ -94,7 +98,7 @@ void Snapshot::forget_handles() const {
 }
 
 Snapshot::Lease::~Lease() {
-  if (!h_ || !h_->missing.empty()) return;
+  if (!h_ || !h_->missing.empty() || !h_->poolable) return;
   std::lock_guard<std::mutex> lock(s_.mutex_);
   s_.pool_.push_back(std::move(h_));
 }

@@ -38,6 +38,7 @@ struct Handles {
   Xapian::Database db;
   std::vector<std::size_t> missing;  // indexes into Snapshot::shards()
   std::vector<std::string> why;      // for each missing shard, Xapian's message
+  bool poolable = true;              // false: opened with a call's own timeout
 };
 
 class Snapshot {

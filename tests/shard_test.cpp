@@ -348,6 +348,22 @@ TEST_CASE("remote shards: equal answers; a server killed, restarted, slow, or of
     CHECK(remote.search("roadmap", partial).missing_shards.empty());
   }
 
+  SECTION("a server restarted between calls: the next call reconnects, with the same timeout") {
+    REQUIRE(remote.search("roadmap", {}).missing_shards.empty());
+    first.kill();
+    first.start();  // the pooled connection to it is dead, the server is back
+    CHECK(difference(remote.search("roadmap", {}), one.search("roadmap", {})) == "");
+    // The connection made again keeps the configured timeout, not the
+    // shorter one the reconnect waits.
+    first.pause();
+    auto start = std::chrono::steady_clock::now();
+    otiose::SearchOptions partial;
+    partial.partial = true;
+    CHECK(remote.search("roadmap", partial).missing_shards.size() == 1);
+    CHECK(seconds_since(start) >= 0.9);
+    first.resume();
+  }
+
   SECTION("a frontend's copy of the generation, without the shards, answers") {
     // What a frontend machine keeps: the model, local/, the stub, the sums.
     const std::string copy = dir / "frontend";
