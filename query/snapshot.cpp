@@ -130,7 +130,8 @@ Card Snapshot::card(Xapian::Database& db, const std::string& slug) const {
     if (it != cards_.end()) return it->second;
   }
   Card c;
-  std::string term = std::string(kIdPrefix) + slug;
+  const std::string term = std::string(kIdPrefix) + slug;
+  bool found = false;
   if (!shards_.empty()) {
     // The local part has every card: no round trip to a shard, and a
     // partial answer's cards keep their titles.
@@ -141,12 +142,19 @@ Card Snapshot::card(Xapian::Database& db, const std::string& slug) const {
       text = local_db_->get_metadata(kMetaCardPrefix + slug);
     }
     std::size_t eol = text.find('\n');
-    c.title = text.substr(0, eol);
-    if (eol != std::string::npos) c.tagline = text.substr(eol + 1);
-  } else if (auto it = db.postlist_begin(term); it != db.postlist_end(term)) {
-    Xapian::Document doc = db.get_document(*it);
-    c.title = doc.get_value(kSlotTitle);
-    c.tagline = doc.get_value(kSlotTagline);
+    found = eol != std::string::npos;
+    if (found) {
+      c.title = text.substr(0, eol);
+      c.tagline = text.substr(eol + 1);
+    }
+  }
+  // One database, or a local part without cards (written before them).
+  if (!found) {
+    if (auto it = db.postlist_begin(term); it != db.postlist_end(term)) {
+      Xapian::Document doc = db.get_document(*it);
+      c.title = doc.get_value(kSlotTitle);
+      c.tagline = doc.get_value(kSlotTagline);
+    }
   }
   std::lock_guard<std::mutex> lock(mutex_);
   cards_.emplace(slug, c);
