@@ -114,7 +114,7 @@ int band_of(const Band (&bands)[N], std::int64_t v) {
 // The 64-bit hash of a specimen's slug that kSlotFacets carries (FNV-1a).
 inline std::uint64_t owner_hash(std::string_view slug) {
   std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : slug) h = (h ^ c) * 1099511628211ull;
+  for (char c : slug) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   return h;
 }
 
