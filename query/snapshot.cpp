@@ -43,6 +43,8 @@ Snapshot::Snapshot(std::string generation, const SearcherOptions& options)
     auto h = std::make_unique<Handles>();
     h->db = std::move(db);
     pool_.push_back(std::move(h));
+  } else {
+    local_db_ = std::move(db);  // the cards and the spelling table
   }
 }
 
@@ -60,9 +62,10 @@ std::string Snapshot::unavailable(const Handles& h) const {
 
 const SpellingTable& Snapshot::spelling() const {
   std::call_once(spelling_once_, [this] {
-    Xapian::Database db = open_local(local_path_);
+    std::lock_guard<std::mutex> lock(local_mutex_);
+    if (!local_db_) local_db_ = open_local(local_path_);
     try {
-      spelling_ = read_spelling(db);
+      spelling_ = read_spelling(*local_db_);
     } catch (const Xapian::Error& e) {
       throw Error(ErrorKind::kIndex, local_path_ + ": cannot read the spelling table (" +
                                          e.get_description() +

@@ -124,7 +124,8 @@ class Snapshot {
   mutable std::unordered_map<std::string, Card> cards_;
   mutable std::shared_ptr<const std::vector<SpecimenSummary>> catalogue_;
   mutable std::mutex local_mutex_;
-  mutable std::optional<Xapian::Database> local_db_;  // a sharded generation's local part
+  mutable std::optional<Xapian::Database>
+      local_db_;  // a sharded generation's local part: cards, spelling
   mutable std::once_flag spelling_once_;
   mutable SpellingTable spelling_;
 };
