@@ -27,12 +27,12 @@ constexpr std::array<const char*, 15> kSeniority = {
 
 // Words an ad puts between its cue and its role ("an experienced, remote
 // Senior Product Owner").
-constexpr std::array<const char*, 34> kAdjectives = {
-    "experienced", "talented", "skilled",   "passionate", "motivated",  "driven",    "ambitious",
-    "seasoned",    "remote",   "new",       "first",      "full",       "time",      "founding",
-    "dedicated",   "strong",   "great",     "creative",   "curious",    "technical", "hands",
-    "on",          "interim",  "freelance", "contract",   "contractor", "part",      "exceptional",
-    "outstanding", "dynamic",  "proactive", "hybrid",     "brilliant",  "additional"};
+constexpr std::array<const char*, 35> kAdjectives = {
+    "experienced", "talented", "skilled",   "passionate", "motivated",  "driven",     "ambitious",
+    "seasoned",    "remote",   "new",       "first",      "full",       "time",       "founding",
+    "dedicated",   "strong",   "great",     "creative",   "curious",    "technical",  "hands",
+    "on",          "interim",  "freelance", "contract",   "contractor", "part",       "exceptional",
+    "outstanding", "dynamic",  "proactive", "hybrid",     "brilliant",  "additional", "next"};
 
 constexpr std::array<const char*, 5> kArticles = {"a", "an", "the", "our", "your"};
 
@@ -144,6 +144,7 @@ std::vector<SelfMention> self_mentions(
     std::size_t n = cue_at(tokens, i);
     if (n == 0) continue;
     std::size_t p = i + n;
+    i = p - 1;  // a cue inside this one ("as" in "join us as") is the same naming
     if (p < tokens.size() && one_of(tokens[p], kArticles)) ++p;
     // The first place from which a known name starts, skipping adjectives
     // and seniority words ("an experienced senior technical writer": the

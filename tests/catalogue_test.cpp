@@ -253,7 +253,7 @@ TEST_CASE("SYSTEM MATCH % between specimens is symmetric, monotonic in the cosin
   CHECK(by_cosine.front().second <= 5);
 }
 
-TEST_CASE("name keys fold titles; self-mentions need a cue") {
+TEST_CASE("name keys fold titles, and self-mentions need a cue") {
   using otiose::detail::name_key;
   CHECK(name_key("Senior Front-End Developer") == "frontend developer");
   CHECK(name_key("Node.js Developer") == "nodejs developer");

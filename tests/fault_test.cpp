@@ -414,7 +414,7 @@ TEST_CASE("a full file system while writing the model leaves the old index answe
   full_filesystem_case(DiskFull::kModel);
 }
 
-TEST_CASE("a read-only index directory: the writer says so and changes nothing; readers answer") {
+TEST_CASE("a read-only index directory: the writer says so and changes nothing, readers answer") {
   TempDir dir;
   fs::permissions(dir.path(), fs::perms(0755));
   std::string before_corpus = dir / "before.jsonl", next = dir / "next.jsonl",
@@ -482,7 +482,8 @@ TEST_CASE("a read-only index directory: the writer says so and changes nothing; 
   CHECK(done.code == 0);
 }
 
-TEST_CASE("a damaged model.bin or Xapian table: a clear error naming it, or answers; no crash") {
+TEST_CASE(
+    "a damaged model.bin or Xapian table: a clear error naming it, or answers, never a crash") {
   TempDir dir;
   std::string pristine = dir / "pristine", work = dir / "work";
   otiose::test::write_file(dir / "c.jsonl", otiose::test::generated_corpus(100, "Damage"));

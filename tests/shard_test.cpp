@@ -278,7 +278,8 @@ TEST_CASE("a stub's bad line is named with its file and line") {
   CHECK_THAT(e.what(), Catch::Contains("xapian.stub:2") && Catch::Contains("not a port"));
 }
 
-TEST_CASE("remote shards: equal answers; a server killed, restarted, slow, or of another build") {
+TEST_CASE(
+    "remote shards: equal answers, and a server killed, restarted, slow, or of another build") {
   TempDir dir;
   const auto& records = bench_corpus().records;
   otiose::write_index(records, dir / "one", options(0));

@@ -137,7 +137,7 @@ TEST_CASE("did you mean corrects at least 90 % of real typos") {
   CHECK(corrected * 10 >= n * 9);
 }
 
-TEST_CASE("a typo finds the corrected query's hits, and says so; --exact keeps the typo") {
+TEST_CASE("a typo finds the corrected query's hits, and says so, and --exact keeps the typo") {
   otiose::SearchOptions o;
   o.related = 0;
   auto r = catalogue().search("meetngs", o);
