@@ -120,6 +120,11 @@ std::string settings_hash(const IndexOptions& options) {
   j["format"] = detail::kIndexFormat;
   j["synonyms"] = options.synonyms;
   j["tfidf"] = detail::config_json(options.tfidf);
+  std::string occupations;
+  for (const auto& o : options.occupations.reference)
+    occupations += o.code + '\t' + o.title + '\t' + o.text + '\n';
+  for (const auto& c : options.occupations.covered) occupations += c.slug + ' ' + c.code + '\n';
+  if (!occupations.empty()) j["occupations"] = detail::content_hash(occupations);
   return detail::content_hash(j.dump());
 }
 
@@ -527,7 +532,7 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
         [&](std::size_t n, std::size_t of) {
           if (options.progress) options.progress("similarity", n, of);
         },
-        &env);
+        &env, &options.occupations);
     detail::write_table_sums(tmp, env);
 
     std::string published = publish(env, index_dir, tmp, name);

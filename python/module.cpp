@@ -123,8 +123,7 @@ class PySearcher {
       std::vector<std::vector<otiose::TermShare>> reasons;
       if (explain)
         for (const auto& r : found.related) reasons.push_back(s.explain_text(text, r.slug, terms));
-      return otiose::cli::related_answer_json({}, {}, found.related, found.confident,
-                                              explain ? &reasons : nullptr);
+      return otiose::cli::ad_answer_json(found, explain ? &reasons : nullptr);
     });
   }
 

@@ -428,6 +428,7 @@ AdMatches Searcher::match_text(std::string_view text, std::size_t k) const {
     TextMatches found = s.model().match_text(text, k);
     AdMatches out;
     out.confident = found.confident;
+    out.reads_like = std::move(found.reads_like);
     for (auto& m : found.matches) {
       detail::Card c = s.card(db, m.slug);
       out.related.push_back({m.slug, c.title, c.tagline, m.match, m.cosine, std::move(m.name)});

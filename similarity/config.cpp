@@ -98,7 +98,7 @@ TfidfConfig load_tfidf_config(const std::string& path) {
   TfidfConfig c;
   static const std::set<std::string> kKnown = {
       "lowercase", "token_pattern", "stop_words", "sublinear_tf", "smooth_idf", "norm",
-      "min_df",    "max_df",        "fields",     "top_k",        "comment"};
+      "min_df",    "max_df",        "fields",     "top_k",        "comment",    "occupations"};
   for (const auto& [key, value] : j.items())
     if (!kKnown.count(key)) bad(path, key, "unknown key");
   auto boolean = [&](const char* key, bool& target) {
@@ -162,6 +162,12 @@ TfidfConfig load_tfidf_config(const std::string& path) {
     } else {
       bad(path, "stop_words", "expected a word-list file name, a list, or null");
     }
+  }
+  if (j.contains("occupations") && !j["occupations"].is_null()) {
+    if (!j["occupations"].is_string() || j["occupations"].get<std::string>().empty())
+      bad(path, "occupations", "expected a file name, or null");
+    c.occupations =
+        (std::filesystem::path(path).parent_path() / j["occupations"].get<std::string>()).string();
   }
   if (j.contains("fields")) {
     if (!j["fields"].is_array() || j["fields"].empty())

@@ -306,11 +306,58 @@ NameTable name_table(const std::vector<const Record*>& records) {
   return t;
 }
 
-// Step 7: the file, in the order of model_format.h's sections.
+// Step 7: the reference occupations' vectors (sublinear tf: an occupation's
+// many task statements should not outweigh its title), with the catalogue's
+// stop words, and which of them the specimens are.
+struct OccupationPart {
+  std::vector<std::string> titles;
+  std::vector<std::uint8_t> covered;
+  Vocabulary vocabulary;
+  ColMatrix cols;
+};
+OccupationPart occupation_part(const Occupations* occupations,
+                               const std::vector<const Record*>& records,
+                               const TfidfConfig& config) {
+  OccupationPart part;
+  if (!occupations || occupations->reference.empty()) return part;
+  TfidfConfig c = config;
+  c.sublinear_tf = true;
+  c.smooth_idf = true;
+  c.min_df = 1;
+  c.min_df_is_count = true;
+  c.max_df = 1.0;
+  c.max_df_is_count = false;
+  std::unordered_set<std::string> stop_words(c.stop_words.begin(), c.stop_words.end());
+  std::unordered_map<std::string, std::size_t> by_code;
+  std::vector<TermCounts> counts;
+  for (const auto& o : occupations->reference) {
+    by_code.emplace(o.code, part.titles.size());
+    part.titles.push_back(o.title);
+    auto terms = detail::count_terms(o.title + "\n" + o.text, c, stop_words);
+    counts.emplace_back(terms.begin(), terms.end());
+  }
+  part.covered.assign(part.titles.size(), 0);
+  std::unordered_set<std::string> slugs;
+  for (const Record* r : records) slugs.insert(r->slug);
+  for (const auto& row : occupations->covered) {
+    auto it = by_code.find(row.code);
+    if (it == by_code.end())
+      throw Error(ErrorKind::kUsage,
+                  row.where + ": no occupation " + row.code + " in the reference");
+    if (slugs.count(row.slug)) part.covered[it->second] = 1;
+  }
+  part.vocabulary = build_vocabulary(counts, c);
+  part.cols = tfidf_rows(counts, part.vocabulary, c);
+  part.cols.makeCompressed();
+  return part;
+}
+
+// Step 8: the file, in the order of model_format.h's sections.
 void write_model_file(Env& env, const std::string& path, const TfidfConfig& config,
                       const std::vector<const Record*>& records, const Vocabulary& v,
                       const RowMatrix& rows, const ColMatrix& cols, const Neighbours& top,
-                      const std::vector<double>& scale, const NameTable& names) {
+                      const std::vector<double>& scale, const NameTable& names,
+                      const OccupationPart& occ) {
   const std::size_t n = records.size();
   const auto nnz = static_cast<std::size_t>(rows.nonZeros());
   detail::ModelFileWriter w;
@@ -332,6 +379,20 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
   w.add(detail::kMatchScale, scale);
   w.add(detail::kNameKeys, detail::string_table(names.keys));
   w.add(detail::kNameOwners, names.owners);
+  const auto occ_nnz = static_cast<std::size_t>(occ.cols.nonZeros());
+  w.add(detail::kOccTitles, detail::string_table(occ.titles));
+  w.add(detail::kOccCovered, occ.covered);
+  w.add(detail::kOccTerms, detail::string_table(occ.vocabulary.terms));
+  w.add(detail::kOccIdf, occ.vocabulary.idf);
+  if (occ.titles.empty()) {
+    w.add(detail::kOccColPtr, std::vector<std::uint64_t>{0});
+    w.add(detail::kOccColIdx, nullptr, 0);
+    w.add(detail::kOccColVal, nullptr, 0);
+  } else {
+    w.add(detail::kOccColPtr, as_u64(occ.cols.outerIndexPtr(), occ.vocabulary.terms.size() + 1));
+    w.add(detail::kOccColIdx, as_u32(occ.cols.innerIndexPtr(), occ_nnz));
+    w.add(detail::kOccColVal, occ.cols.valuePtr(), occ_nnz * sizeof(double));
+  }
   w.write(env, path, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(v.terms.size()), nnz,
           static_cast<std::uint32_t>(config.top_k));
 }
@@ -340,8 +401,8 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
 
 ModelBuildStats build_model(const std::vector<const Record*>& input, const TfidfConfig& config,
                             const std::string& path, unsigned threads,
-                            const std::function<void(std::size_t, std::size_t)>& progress,
-                            Env* env) {
+                            const std::function<void(std::size_t, std::size_t)>& progress, Env* env,
+                            const Occupations* occupations) {
   ModelBuildStats stats;
   auto start = Clock::now();
   std::vector<const Record*> records(input);
@@ -367,7 +428,8 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
   stats.all_pairs_seconds = seconds_since(pairs_start);
 
   write_model_file(env ? *env : *Env::Default(), path, config, records, vocabulary, rows, cols, top,
-                   scale_of(top), name_table(records));
+                   scale_of(top), name_table(records),
+                   occupation_part(occupations, records, config));
   return stats;
 }
 

@@ -38,6 +38,15 @@ enum SectionId : std::uint32_t {
   kNameKeys,    // u32 offsets[n_names + 1], then each title and alias as
                 // name_key() folds it, sorted
   kNameOwners,  // u32[n_names]: the specimen each name key belongs to
+  // The reference occupations (all empty when the model has none): their
+  // sublinear-tf, l2-normalised TF-IDF vectors over their own vocabulary.
+  kOccTitles,   // u32 offsets[n_occ + 1], then each occupation's title
+  kOccCovered,  // u8[n_occ] (padded): 1 when a specimen is that occupation
+  kOccTerms,    // u32 offsets[n_occ_terms + 1], then the terms, sorted
+  kOccIdf,      // f64[n_occ_terms]
+  kOccColPtr,   // u64[n_occ_terms + 1]: CSC, occupations by term
+  kOccColIdx,   // u32[occ_nnz] occupation indices
+  kOccColVal,   // f64[occ_nnz]
   kBlockSums,   // u64 checksum of each kBlockSize bytes after the header
   kSectionCount = kBlockSums,
 };

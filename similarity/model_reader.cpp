@@ -53,6 +53,19 @@ struct SimilarityModel::Impl {
   std::uint64_t name_blob = 0;
   std::uint64_t n_names = 0;
   const std::uint32_t* name_owners = nullptr;
+  // The reference occupations (model_format.h), n_occ == 0 when none.
+  std::uint64_t n_occ = 0, n_occ_terms = 0, occ_nnz = 0;
+  const std::uint32_t* occ_title_offsets = nullptr;
+  const char* occ_title_bytes = nullptr;
+  std::uint64_t occ_title_blob = 0;
+  const std::uint8_t* occ_covered = nullptr;
+  const std::uint32_t* occ_term_offsets = nullptr;
+  const char* occ_term_bytes = nullptr;
+  std::uint64_t occ_term_blob = 0;
+  const double* occ_idf = nullptr;
+  const std::uint64_t* occ_col_ptr = nullptr;
+  const std::uint32_t* occ_col_idx = nullptr;
+  const double* occ_col_val = nullptr;
   detail::AdMatching ad;
   TfidfConfig config;
   std::unordered_set<std::string> stop_words;
@@ -223,6 +236,46 @@ struct SimilarityModel::Impl {
     return owners;
   }
 
+  // The reference occupation `text` is most like, and how much more it is
+  // like it than like the closest occupation a specimen is: {index, gap},
+  // {n_occ, 0} when the model has no occupations or the text none's words.
+  std::pair<std::size_t, double> reference_gap(std::string_view text) const {
+    if (n_occ == 0) return {n_occ, 0.0};
+    std::vector<std::pair<std::uint32_t, double>> q;
+    for (const auto& [term, count] : detail::count_terms(text, config, stop_words)) {
+      auto t = search(n_occ_terms, term, [&](std::size_t i) {
+        return string_at(occ_term_offsets, occ_term_bytes, occ_term_blob, i);
+      });
+      if (t < 0) continue;
+      check(occ_idf + t, 8);
+      q.emplace_back(static_cast<std::uint32_t>(t), detail::tf_weight(count, true) * occ_idf[t]);
+    }
+    double norm = 0;
+    for (const auto& [t, w] : q) norm += w * w;
+    if (norm == 0) return {n_occ, 0.0};
+    norm = std::sqrt(norm);
+    std::vector<double> acc(n_occ, 0.0);
+    for (const auto& [t, w] : q) {
+      check(occ_col_ptr + t, 16);
+      std::uint64_t a = occ_col_ptr[t], b = occ_col_ptr[t + 1];
+      if (a > b || b > occ_nnz) damaged("damaged similarity model (occupation vectors)");
+      check(occ_col_idx + a, (b - a) * 4);
+      check(occ_col_val + a, (b - a) * 8);
+      for (auto p = a; p < b; ++p) {
+        if (occ_col_idx[p] >= n_occ) damaged("damaged similarity model (occupation vectors)");
+        acc[occ_col_idx[p]] += w / norm * occ_col_val[p];
+      }
+    }
+    check(occ_covered, n_occ);
+    std::size_t best = 0;
+    double best_covered = 0;
+    for (std::size_t i = 0; i < n_occ; ++i) {
+      if (acc[i] > acc[best]) best = i;
+      if (occ_covered[i]) best_covered = std::max(best_covered, acc[i]);
+    }
+    return {best, acc[best] - best_covered};
+  }
+
   TextMatches match_text(std::string_view text, std::size_t k) const {
     std::vector<Scored> scored = score_all(vectorize(text, true), detail::kNoNeighbour);
     std::vector<double> cosine(n_docs(), 0.0);
@@ -242,18 +295,27 @@ struct SimilarityModel::Impl {
       s.score = cosine[s.index] + ad.name_bonus * std::log1p(static_cast<double>(times[s.index]));
     detail::keep_best(scored, k);
     TextMatches out;
+    auto [like, gap] = reference_gap(text);
+    if (gap > 0) {
+      out.reads_like =
+          std::string(string_at(occ_title_offsets, occ_title_bytes, occ_title_blob, like));
+      out.reference_gap = gap;
+    }
+    // The calibrated match: the score, less what the ad's likeness to an
+    // occupation no specimen is takes from it.
+    const double penalty = ad.reference_weight * out.reference_gap;
     for (const auto& s : scored) {
       TextMatch m;
       m.slug = std::string(slug(s.index));
       m.cosine = std::min(1.0, cosine[s.index]);
       m.score = s.score;
       m.match = static_cast<int>(
-          std::lround(100.0 / (1.0 + std::exp(-ad.slope * (s.score - ad.confident)))));
+          std::lround(100.0 / (1.0 + std::exp(-ad.slope * (s.score - penalty - ad.confident)))));
       m.named = times[s.index];
       m.name = names[s.index];
       out.matches.push_back(std::move(m));
     }
-    out.confident = !out.matches.empty() && out.matches.front().score >= ad.confident;
+    out.confident = !out.matches.empty() && out.matches.front().score - penalty >= ad.confident;
     return out;
   }
 
@@ -376,6 +438,20 @@ struct SimilarityModel::Impl {
     n_names = table[detail::kNameOwners - 1].size / 4;
     name_owners = reinterpret_cast<const std::uint32_t*>(owners);
     strings(detail::kNameKeys, n_names, name_offsets, name_bytes, name_blob);
+    n_occ = table[detail::kOccCovered - 1].size;
+    occ_covered = section(detail::kOccCovered, n_occ);
+    strings(detail::kOccTitles, n_occ, occ_title_offsets, occ_title_bytes, occ_title_blob);
+    if (table[detail::kOccIdf - 1].size % 8 != 0) damaged("damaged similarity model (occupations)");
+    n_occ_terms = table[detail::kOccIdf - 1].size / 8;
+    occ_idf = reinterpret_cast<const double*>(section(detail::kOccIdf, n_occ_terms * 8));
+    strings(detail::kOccTerms, n_occ_terms, occ_term_offsets, occ_term_bytes, occ_term_blob);
+    occ_col_ptr =
+        reinterpret_cast<const std::uint64_t*>(section(detail::kOccColPtr, (n_occ_terms + 1) * 8));
+    if (table[detail::kOccColIdx - 1].size % 4 != 0)
+      damaged("damaged similarity model (occupations)");
+    occ_nnz = table[detail::kOccColIdx - 1].size / 4;
+    occ_col_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kOccColIdx, occ_nnz * 4));
+    occ_col_val = reinterpret_cast<const double*>(section(detail::kOccColVal, occ_nnz * 8));
   }
 };
 
@@ -396,6 +472,9 @@ std::size_t SimilarityModel::vocabulary() const {
 }
 std::size_t SimilarityModel::stored_k() const {
   return impl_->header->top_k;
+}
+std::size_t SimilarityModel::occupations() const {
+  return impl_->n_occ;
 }
 const std::string& SimilarityModel::path() const {
   return impl_->path;

@@ -40,11 +40,15 @@ struct AdMatching {
   // Added to the cosine for a specimen the ad names as its own role:
   // name_bonus * ln(1 + times named).
   double name_bonus = 0.1;
+  // Taken from every score, times the ad's reference gap: how much more the
+  // ad is like a reference occupation no specimen is than like any one a
+  // specimen is (cosines over the occupations' own vectors).
+  double reference_weight = 2.0;
   // The calibrated SYSTEM MATCH % of an ad's score: 100 / (1 + exp(-slope *
-  // (score - confident))). A best score below `confident` (50 %) is "no
-  // close specimen".
-  double confident = 0.146;
-  double slope = 20.0;
+  // (score - reference_weight * gap - confident))). A best below
+  // `confident` (50 %) is "no close specimen".
+  double confident = 0.108;
+  double slope = 15.0;
 };
 
 // A specimen's score. Best first; equal scores by position, which is slug

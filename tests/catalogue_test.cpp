@@ -38,12 +38,13 @@ struct Catalogue {
   otiose::TfidfConfig config =
       otiose::load_tfidf_config(otiose::test::source_path("similarity/tfidf.json"));
   otiose::Corpus corpus = otiose::load_corpus({otiose::test::source_path("data")});
+  otiose::Occupations occupations = otiose::test::bundled_occupations();
   otiose::test::TempDir dir;
   std::unique_ptr<otiose::SimilarityModel> model;
   Catalogue() {
     std::vector<const otiose::Record*> records;
     for (const auto& r : corpus.records) records.push_back(&r.record);
-    otiose::build_model(records, config, dir / "model.bin");
+    otiose::build_model(records, config, dir / "model.bin", 0, {}, nullptr, &occupations);
     model = std::make_unique<otiose::SimilarityModel>(dir / "model.bin");
   }
   const otiose::Record& get(const std::string& slug) const {
@@ -193,6 +194,8 @@ TEST_CASE("the seed job description finds its specimen first, at 90 % or more") 
   CHECK(found.matches[0].slug == "senior-customer-service-manager");
   CHECK(found.matches[0].match >= 90);
   CHECK(found.matches[0].named >= 1);
+  // Near enough to the occupations the specimens are that little is taken off.
+  CHECK(found.reference_gap < 0.02);
 }
 
 TEST_CASE("an ad that names its role finds it first among another role's words") {
@@ -221,6 +224,39 @@ TEST_CASE("an ad for a job no specimen is says so") {
   CHECK_FALSE(found.confident);
   CHECK(found.matches[0].match < 50);
   CHECK(found.matches[0].named == 0);
+}
+
+TEST_CASE("an ad more like an occupation no specimen is reads low, and says which") {
+  Catalogue c;
+  const std::string ad =
+      otiose::test::read_file(std::string(OTIOSE_TEST_DATA) + "/ads/accountant.txt");
+  auto found = c.model->match_text(ad, 3);
+  REQUIRE_FALSE(found.matches.empty());
+  CHECK_FALSE(found.confident);
+  CHECK(found.reads_like == "Accountants and Auditors");
+  CHECK(found.reference_gap > 0.02);
+  CHECK(found.matches[0].match < 50);
+  // The reference is what lowers it: the same catalogue without it reads
+  // the same first specimen higher.
+  std::vector<const otiose::Record*> records;
+  for (const auto& r : c.corpus.records) records.push_back(&r.record);
+  otiose::build_model(records, c.config, c.dir / "plain.bin");
+  otiose::SimilarityModel plain(c.dir / "plain.bin");
+  CHECK(plain.occupations() == 0);
+  auto without = plain.match_text(ad, 3);
+  REQUIRE_FALSE(without.matches.empty());
+  CHECK(without.matches[0].slug == found.matches[0].slug);
+  CHECK(without.matches[0].match > found.matches[0].match);
+  CHECK(without.reads_like.empty());
+}
+
+TEST_CASE("every specimen names occupations of the reference, and every slug is a specimen") {
+  Catalogue c;
+  CHECK(c.model->occupations() == c.occupations.reference.size());
+  std::set<std::string> mapped;
+  for (const auto& row : c.occupations.covered) mapped.insert(row.slug);
+  std::set<std::string> want(std::begin(kSlugs), std::end(kSlugs));
+  CHECK(mapped == want);
 }
 
 TEST_CASE("SYSTEM MATCH % between specimens is symmetric, monotonic in the cosine, 0..100") {

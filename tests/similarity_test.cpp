@@ -62,9 +62,10 @@ struct Catalogue {
   Catalogue() {
     std::vector<const otiose::Record*> records;
     for (const auto& r : corpus.records) records.push_back(&r.record);
-    otiose::build_model(records, config, dir / "model.bin");
+    otiose::build_model(records, config, dir / "model.bin", 0, {}, nullptr, &occupations);
     model = std::make_unique<SimilarityModel>(dir / "model.bin");
   }
+  otiose::Occupations occupations = otiose::test::bundled_occupations();
 };
 
 }  // namespace
@@ -259,6 +260,73 @@ TEST_CASE("a damaged model file is a clear error naming the file") {
   SECTION("missing") {
     expect_error(c.dir / "absent.bin", "cannot open");
   }
+}
+
+TEST_CASE("an ad more like a reference occupation no specimen is: reads_like, lower match") {
+  TfidfConfig config;
+  config.fields = {"title", "tagline"};
+  std::vector<otiose::Record> records = {specimen("baker", "Baker"), specimen("cook", "Cook")};
+  records[0].tagline = "bread dough oven flour";
+  records[1].tagline = "soup stove pan knife";
+  otiose::Occupations occupations;
+  occupations.reference = {{"1", "Bakers", "bread dough oven flour yeast"},
+                           {"2", "Cooks", "soup stove pan knife stock"},
+                           {"3", "Millers", "flour mill grain wheat sacks"}};
+  occupations.covered = {{"baker", "1", "map:1"},
+                         {"cook", "2", "map:2"},
+                         {"nobody", "3", "map:3"}};  // a slug not in the catalogue covers nothing
+  TempDir dir;
+  otiose::build_model(pointers(records), config, dir / "m.bin", 1, {}, nullptr, &occupations);
+  SimilarityModel model(dir / "m.bin");
+  CHECK(model.occupations() == 3);
+  // Like the bakers (a specimen's occupation): nothing taken off.
+  auto bread = model.match_text("bread dough yeast oven", 2);
+  CHECK(bread.reads_like.empty());
+  CHECK(bread.reference_gap == 0.0);
+  CHECK(bread.matches[0].slug == "baker");
+  // Like the millers, whom no specimen is: the gap is taken off the match,
+  // and the ranking stays the specimens' own.
+  auto grain = model.match_text("flour grain wheat mill sacks", 2);
+  CHECK(grain.reads_like == "Millers");
+  CHECK(grain.reference_gap > 0.3);
+  REQUIRE_FALSE(grain.matches.empty());
+  CHECK(grain.matches[0].slug == "baker");
+  CHECK_FALSE(grain.confident);
+  // Without the reference, the same words read higher.
+  otiose::build_model(pointers(records), config, dir / "plain.bin", 1);
+  SimilarityModel plain(dir / "plain.bin");
+  CHECK(plain.occupations() == 0);
+  auto grain_plain = plain.match_text("flour grain wheat mill sacks", 2);
+  CHECK(grain_plain.reads_like.empty());
+  CHECK(grain_plain.matches[0].match > grain.matches[0].match);
+}
+
+TEST_CASE("bad occupation files name the file and the line") {
+  TempDir dir;
+  otiose::test::write_file(dir / "ref.tsv", "# comment\n1\tBakers\tbread\n2\tCooks\n");
+  otiose::test::write_file(dir / "map.tsv", "baker 1\n");
+  CHECK_THROWS_WITH(otiose::load_occupations(dir / "ref.tsv", dir / "map.tsv"),
+                    Catch::Contains(dir / "ref.tsv" + ":3: expected CODE<TAB>TITLE<TAB>TEXT"));
+  otiose::test::write_file(dir / "ref.tsv", "1\tBakers\tbread\n1\tCooks\tsoup\n");
+  CHECK_THROWS_WITH(otiose::load_occupations(dir / "ref.tsv", dir / "map.tsv"),
+                    Catch::Contains(":2: occupation 1 is listed twice"));
+  otiose::test::write_file(dir / "ref.tsv", "1\tBakers\tbread\n");
+  otiose::test::write_file(dir / "map.tsv", "baker 1  # Bakers\n\ncook 9\n");
+  CHECK_THROWS_WITH(otiose::load_occupations(dir / "ref.tsv", dir / "map.tsv"),
+                    Catch::Contains(dir / "map.tsv" + ":3: no occupation 9 in " + dir / "ref.tsv"));
+  otiose::test::write_file(dir / "map.tsv", "baker\n");
+  CHECK_THROWS_WITH(otiose::load_occupations(dir / "ref.tsv", dir / "map.tsv"),
+                    Catch::Contains(":1: expected SLUG CODE [CODE...]"));
+  otiose::test::write_file(dir / "map.tsv", "baker 1 # Bakers\n");
+  auto ok = otiose::load_occupations(dir / "ref.tsv", dir / "map.tsv");
+  REQUIRE(ok.covered.size() == 1);
+  CHECK(ok.covered[0].where == dir / "map.tsv" + ":1");
+  CHECK_THROWS_AS(otiose::load_occupations(dir / "absent.tsv", dir / "map.tsv"), otiose::Error);
+  otiose::test::write_file(dir / "t.json", R"({"occupations": 5})");
+  CHECK_THROWS_WITH(otiose::load_tfidf_config(dir / "t.json"),
+                    Catch::Contains("occupations: expected a file name"));
+  otiose::test::write_file(dir / "t.json", R"({"occupations": "ref.tsv"})");
+  CHECK(otiose::load_tfidf_config(dir / "t.json").occupations == dir / "ref.tsv");
 }
 
 TEST_CASE("a bad tfidf.json names the file and the key") {

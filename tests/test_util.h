@@ -2,6 +2,8 @@
 #ifndef OTIOSE_TESTS_TEST_UTIL_H_
 #define OTIOSE_TESTS_TEST_UTIL_H_
 
+#include <otiose/similarity.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -55,6 +57,13 @@ inline std::size_t catalogue_size() {
   for (const auto& e : std::filesystem::directory_iterator(source_path("data/roles")))
     n += e.path().extension() == ".json";
   return n;
+}
+
+// The reference occupations and the bundled catalogue's map of them, as
+// otiose-index reads them for data/.
+inline Occupations bundled_occupations() {
+  return load_occupations(source_path("similarity/occupations.tsv"),
+                          source_path("data/occupations.tsv"));
 }
 
 inline std::string seed_page() {

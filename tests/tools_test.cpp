@@ -259,6 +259,7 @@ TEST_CASE("a pasted job description matches through --file and stdin") {
   CHECK(from_file["related"][0]["match"].get<int>() >= 90);
   CHECK(from_file["related"][0]["recognised"] == "customer service manager");
   CHECK(from_file["confident"] == true);
+  CHECK(from_file.contains("reads_like"));  // the occupation it reads most like, or null
   json from_stdin = parse(related("--file - --json", otiose::test::seed_job_description()));
   CHECK(from_stdin["related"] == from_file["related"]);
   json explained = parse(related("scrum-master --top 1 --explain --json"));
@@ -279,6 +280,16 @@ TEST_CASE("an ad for a job no specimen is: 'no close specimen', and confident fa
   CHECK(j["related"][0]["recognised"].is_null());
   // A specimen's card has no such field.
   CHECK_FALSE(parse(related("scrum-master --json")).contains("confident"));
+  CHECK_FALSE(parse(related("scrum-master --json")).contains("reads_like"));
+  // An accountant's ad reads like an occupation the catalogue has no specimen
+  // for (data/occupations.tsv), and the tool says which.
+  std::string accountant = std::string(OTIOSE_TEST_DATA) + "/ads/accountant.txt";
+  Ran said = related("--file " + accountant);
+  CHECK(said.out.find("no close specimen: it reads most like Accountants and Auditors") !=
+        std::string::npos);
+  json aj = parse(related("--file " + accountant + " --json"));
+  CHECK(aj["confident"] == false);
+  CHECK(aj["reads_like"] == "Accountants and Auditors");
 }
 
 TEST_CASE("explaining a pasted ad names the role it recognised and the shared terms") {

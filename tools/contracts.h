@@ -108,6 +108,23 @@ inline Json related_answer_json(const std::string& slug, const std::string& titl
   return out;
 }
 
+// otiose-related --text/--file --json: related_answer_json for a pasted ad,
+// with "reads_like": the reference occupation no specimen is that the ad
+// reads most like, or null.
+inline Json ad_answer_json(const AdMatches& found,
+                           const std::vector<std::vector<TermShare>>* reasons) {
+  Json out = related_answer_json({}, {}, found.related, found.confident, reasons);
+  out["reads_like"] = found.reads_like.empty() ? Json(nullptr) : Json(found.reads_like);
+  return out;
+}
+
+// The sentence after "no close specimen:" (tools and the website alike).
+inline std::string no_close_specimen(const std::string& reads_like) {
+  if (reads_like.empty()) return "nothing in the catalogue is this job; the closest are below";
+  return "it reads most like " + reads_like +
+         " (O*NET), which no specimen is; the closest are below";
+}
+
 // JSON text as the tools print it: invalid UTF-8 replaced, never thrown on.
 inline std::string dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);

@@ -78,7 +78,10 @@ int main(int argc, char** argv) {
   app.footer(R"(SOURCE is a directory of *.json records (read recursively), a JSON Lines
 file (one record a line), or '-' for records on standard input (JSON Lines,
 or JSON records over several lines as otiose-import prints them). A
-directory's synonyms.txt, if any, gives the query synonyms.
+directory's synonyms.txt, if any, gives the query synonyms, and its
+occupations.tsv which reference occupations (similarity/occupations.tsv,
+O*NET's) each specimen is: a pasted ad more like another occupation is
+"no close specimen".
 
 The index is DIR from --index, else $OTIOSE_INDEX, else
 ${XDG_DATA_HOME:-~/.local/share}/otiose/index. Re-running updates only the
@@ -96,7 +99,7 @@ stderr as FILE[:LINE]: FIELD: expected ..., got ...) and nothing was
 written; 2 usage; 4 the index is locked by another writer or damaged;
 5 a file could not be read or written.)");
   std::vector<std::string> sources, synonym_files;
-  std::string index_flag, config_path;
+  std::string index_flag, config_path, occupation_map;
   bool check = false, keep_going = false, strict = false, json_out = false, quiet = false,
        rebuild = false;
   unsigned threads = 0;
@@ -115,6 +118,9 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
                  "TF-IDF configuration (default: the shipped similarity/tfidf.json)");
   app.add_option("--synonyms", synonym_files,
                  "Synonyms file (default: synonyms.txt in each SOURCE directory)");
+  app.add_option("--occupations", occupation_map,
+                 "Which reference occupations each specimen is, for the ad matcher (default: "
+                 "occupations.tsv in a SOURCE directory)");
   app.add_option("--threads", threads, "Worker threads (default: every core)");
   app.add_option("--shards", shards,
                  "Write N Xapian databases and a stub listing them (a specimen and its quotes "
@@ -198,6 +204,12 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
       auto groups = otiose::load_synonyms(f);
       options.synonyms.insert(options.synonyms.end(), groups.begin(), groups.end());
     }
+    if (occupation_map.empty())
+      for (const auto& s : sources)
+        if (std::filesystem::is_regular_file(std::filesystem::path(s) / "occupations.tsv"))
+          occupation_map = (std::filesystem::path(s) / "occupations.tsv").string();
+    if (!occupation_map.empty() && !options.tfidf.occupations.empty())
+      options.occupations = otiose::load_occupations(options.tfidf.occupations, occupation_map);
     otiose::cli::Progress progress(quiet);
     options.progress = [&](std::string_view stage, std::size_t done, std::size_t total) {
       progress.update(stage, done, total);

@@ -82,7 +82,7 @@ shard of a sharded index did not answer (--timeout).)");
     otiose::Searcher searcher(otiose::resolve_index_path(index_flag), open);
     std::string slug, title;
     std::vector<otiose::RelatedSpecimen> related;
-    bool confident = true;
+    otiose::AdMatches matches;                            // by text
     std::vector<std::vector<otiose::TermShare>> reasons;  // with --explain, one a related
     // Each Searcher call answers from one generation, but this answer takes
     // several: when otiose-index switched generations meanwhile, answer
@@ -90,9 +90,8 @@ shard of a sharded index did not answer (--timeout).)");
     for (int attempt = 0; attempt < 10; ++attempt) {
       std::string generation = searcher.generation();
       if (by_text) {
-        otiose::AdMatches matches = searcher.match_text(text, top);
-        related = std::move(matches.related);
-        confident = matches.confident;
+        matches = searcher.match_text(text, top);
+        related = matches.related;
       } else {
         slug = searcher.resolve(specimen);
         title = searcher.title(slug);
@@ -106,9 +105,10 @@ shard of a sharded index did not answer (--timeout).)");
       if (searcher.generation() == generation) break;
     }
     if (json_out) {
-      std::cout << otiose::cli::dump(otiose::cli::related_answer_json(
-                       by_text ? std::string() : slug, title, related, confident,
-                       explain ? &reasons : nullptr))
+      std::cout << otiose::cli::dump(
+                       by_text ? otiose::cli::ad_answer_json(matches, explain ? &reasons : nullptr)
+                               : otiose::cli::related_answer_json(slug, title, related, false,
+                                                                  explain ? &reasons : nullptr))
                 << '\n';
       return otiose::cli::kOk;
     }
@@ -117,10 +117,10 @@ shard of a sharded index did not answer (--timeout).)");
               << (by_text ? std::string("  (for the pasted text)") : "  (for " + title + ")")
               << st.reset() << "\n";
     if (related.empty()) std::cout << "\nnothing shares a term with it\n";
-    if (by_text && !related.empty() && !confident)
+    if (by_text && !related.empty() && !matches.confident)
       std::cout << "\n"
-                << st.yellow() << "no close specimen:" << st.reset()
-                << " nothing in the catalogue is this job; the closest are below\n";
+                << st.yellow() << "no close specimen:" << st.reset() << " "
+                << otiose::cli::no_close_specimen(matches.reads_like) << "\n";
     for (std::size_t i = 0; i < related.size(); ++i) {
       const auto& r = related[i];
       std::cout << "\n"

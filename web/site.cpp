@@ -677,8 +677,8 @@ Response Site::route(const Request& req, const Searcher& s) const {
     if (found.related.empty())
       m += "<p class=\"warning\">Nothing in the catalogue shares a word with this text.</p>\n";
     else if (!found.confident)
-      m += "<p class=\"warning\"><strong>No close specimen:</strong> nothing in the catalogue is "
-           "this job; the closest are below.</p>\n";
+      m += "<p class=\"warning\"><strong>No close specimen:</strong> " +
+           escape(cli::no_close_specimen(found.reads_like)) + "</p>\n";
     m += "<section class=\"matches\"><h2>RELATED SPECIMENS</h2>\n" +
          related_cards(found.related, &reasons) + "</section>\n" + match_form(text);
     return html(200, layout("Which specimen is this?", m));
@@ -715,8 +715,7 @@ Response Site::route(const Request& req, const Searcher& s) const {
     bool explain = req.param("explain") == "1";
     if (explain)
       for (const auto& r : found.related) reasons.push_back(s.explain_text(text, r.slug, 5));
-    return json(200, cli::related_answer_json({}, {}, found.related, found.confident,
-                                              explain ? &reasons : nullptr));
+    return json(200, cli::ad_answer_json(found, explain ? &reasons : nullptr));
   }
   if (path.rfind("/api/", 0) == 0) {
     return json(404, cli::Json{{"error", "no such route"}});

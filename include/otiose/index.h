@@ -39,6 +39,9 @@ struct IndexOptions {
   TfidfConfig tfidf;
   // Synonym groups (load_synonyms), stored in the index for the searcher.
   std::vector<std::vector<std::string>> synonyms;
+  // The reference occupations and which of them the specimens are
+  // (load_occupations), stored in the model for the ad matcher.
+  Occupations occupations;
   // Worker threads for the model; 0 uses every core.
   unsigned threads = 0;
   // Write the generation as this many Xapian databases (a specimen and its

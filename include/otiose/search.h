@@ -102,6 +102,9 @@ struct RelatedSpecimen {
 struct AdMatches {
   std::vector<RelatedSpecimen> related;  // best first
   bool confident = false;                // false: no close specimen (the closest are listed anyway)
+  // The reference occupation (O*NET's) the ad reads most like, when no
+  // specimen is that occupation ("Accountants and Auditors"); else empty.
+  std::string reads_like;
 };
 
 struct Hit {

@@ -39,7 +39,38 @@ struct TfidfConfig {
   bool max_df_is_count = false;
   std::vector<std::string> fields = {"title", "aliases[]"};  // record paths
   std::size_t top_k = 10;                                    // neighbours stored per specimen
+  // The reference occupations (load_occupations), a file named beside the
+  // configuration; empty: none. A build input, not stored in the model.
+  std::string occupations;
 };
+
+// A reference occupation (similarity/occupations.tsv, from O*NET): a pasted
+// ad that reads more like one no specimen is than like any a specimen is
+// is "no close specimen" (similarity/README.md).
+struct Occupation {
+  std::string code;   // "13-2011.00"
+  std::string title;  // "Accountants and Auditors"
+  std::string text;   // its description, tasks and other titles
+};
+
+// The reference occupations, and which of them each specimen is (a
+// catalogue's occupations.tsv). Empty: ads are judged on the specimens alone.
+struct Occupations {
+  std::vector<Occupation> reference;
+  struct Covered {
+    std::string slug;
+    std::string code;
+    std::string where;  // FILE:LINE, for messages
+  };
+  std::vector<Covered> covered;
+};
+
+// Reads a reference list (lines "CODE<TAB>TITLE<TAB>TEXT", '#' comments)
+// and a catalogue's map (lines "SLUG CODE [CODE...]", '#' starts a comment). Throws
+// Error(kUsage) naming FILE:LINE for a bad line or a code the reference
+// does not have, Error(kIo) when a file cannot be read.
+OTIOSE_EXPORT Occupations load_occupations(const std::string& reference_path,
+                                           const std::string& map_path);
 
 // Reads a tfidf.json; a relative stop_words file is found beside it.
 // Throws Error(kUsage) naming the file and key for a bad value, Error(kIo)
@@ -82,6 +113,12 @@ struct TextMatches {
   // False when even the best match is weak: no specimen is this job (the
   // closest are listed all the same).
   bool confident = false;
+  // The reference occupation the ad reads most like, when no specimen is
+  // that occupation (e.g. "Accountants and Auditors"); else empty.
+  std::string reads_like;
+  // How much more the ad is like that occupation than like any occupation
+  // a specimen is (cosines, 0..1); 0 when reads_like is empty.
+  double reference_gap = 0;
 };
 
 // A shared term's part in a cosine (explain).
@@ -105,19 +142,20 @@ struct ModelBuildStats {
 // writes it to `path` whole or not at all (a temporary file beside it,
 // flushed and renamed, through `env`; nullptr is Env::Default()). `threads`
 // 0 uses every core. `progress`, if set, is called with (specimens done,
-// total) during the all-pairs step. Throws Error(kIo) when the file cannot
-// be written.
-OTIOSE_EXPORT ModelBuildStats
-build_model(const std::vector<const Record*>& records, const TfidfConfig& config,
-            const std::string& path, unsigned threads = 0,
-            const std::function<void(std::size_t, std::size_t)>& progress = {}, Env* env = nullptr);
+// total) during the all-pairs step. `occupations`, if given, is stored for
+// the ad matcher (a covered row naming a slug not in `records` is ignored).
+// Throws Error(kIo) when the file cannot be written.
+OTIOSE_EXPORT ModelBuildStats build_model(
+    const std::vector<const Record*>& records, const TfidfConfig& config, const std::string& path,
+    unsigned threads = 0, const std::function<void(std::size_t, std::size_t)>& progress = {},
+    Env* env = nullptr, const Occupations* occupations = nullptr);
 
 // A model file opened read-only (memory-mapped). Opening checks the magic,
 // version, size, checksum and structure; any damage throws Error(kModel)
 // naming the file. Every const member is safe to call from many threads.
 class OTIOSE_EXPORT SimilarityModel {
  public:
-  static constexpr std::uint32_t kFormatVersion = 3;
+  static constexpr std::uint32_t kFormatVersion = 4;
 
   // Maps `path` through `env` (nullptr: Env::Default()).
   explicit SimilarityModel(const std::string& path, Env* env = nullptr);
@@ -125,9 +163,10 @@ class OTIOSE_EXPORT SimilarityModel {
   SimilarityModel(SimilarityModel&&) noexcept;
   SimilarityModel& operator=(SimilarityModel&&) noexcept;
 
-  std::size_t size() const;        // specimens
-  std::size_t vocabulary() const;  // terms
-  std::size_t stored_k() const;    // neighbours stored per specimen
+  std::size_t size() const;         // specimens
+  std::size_t vocabulary() const;   // terms
+  std::size_t stored_k() const;     // neighbours stored per specimen
+  std::size_t occupations() const;  // reference occupations stored (0: none)
   const std::string& path() const;
 
   // The specimen's position, or -1 when the model does not have it.
