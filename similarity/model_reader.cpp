@@ -24,6 +24,13 @@ namespace otiose {
 using detail::Scored;
 
 struct SimilarityModel::Impl {
+  // A string table section: offsets[count + 1] into `bytes` (blob bytes).
+  struct StringTable {
+    const std::uint32_t* offsets = nullptr;
+    const char* bytes = nullptr;
+    std::uint64_t blob = 0;
+  };
+
   std::string path;
   std::unique_ptr<MappedFile> file;
   std::size_t map_size = 0;
@@ -32,12 +39,8 @@ struct SimilarityModel::Impl {
   std::uint64_t covered = 0;  // bytes after the header that the block sums cover
   const std::uint64_t* block_sums = nullptr;
   std::unique_ptr<std::atomic<bool>[]> verified;  // per block
-  const std::uint32_t* slug_offsets = nullptr;
-  const char* slug_bytes = nullptr;
-  std::uint64_t slug_blob = 0;
-  const std::uint32_t* term_offsets = nullptr;
-  const char* term_bytes = nullptr;
-  std::uint64_t term_blob = 0;
+  StringTable slug_table;
+  StringTable term_table;
   const double* idf = nullptr;
   const std::uint64_t* row_ptr = nullptr;
   const std::uint32_t* row_idx = nullptr;
@@ -48,20 +51,14 @@ struct SimilarityModel::Impl {
   const std::uint32_t* top_idx = nullptr;
   const double* top_val = nullptr;
   const double* scale = nullptr;  // kScaleBins + 1 cumulative shares
-  const std::uint32_t* name_offsets = nullptr;
-  const char* name_bytes = nullptr;
-  std::uint64_t name_blob = 0;
+  StringTable name_table;
   std::uint64_t n_names = 0;
   const std::uint32_t* name_owners = nullptr;
   // The reference occupations (model_format.h), n_occ == 0 when none.
   std::uint64_t n_occ = 0, n_occ_terms = 0, occ_nnz = 0;
-  const std::uint32_t* occ_title_offsets = nullptr;
-  const char* occ_title_bytes = nullptr;
-  std::uint64_t occ_title_blob = 0;
+  StringTable occ_title_table;
   const std::uint8_t* occ_covered = nullptr;
-  const std::uint32_t* occ_term_offsets = nullptr;
-  const char* occ_term_bytes = nullptr;
-  std::uint64_t occ_term_blob = 0;
+  StringTable occ_term_table;
   const double* occ_idf = nullptr;
   const std::uint64_t* occ_col_ptr = nullptr;
   const std::uint32_t* occ_col_idx = nullptr;
@@ -100,20 +97,15 @@ struct SimilarityModel::Impl {
     }
   }
 
-  std::string_view string_at(const std::uint32_t* offsets, const char* bytes, std::uint64_t blob,
-                             std::size_t i) const {
-    check(offsets + i, 8);
-    std::uint32_t a = offsets[i], b = offsets[i + 1];
-    if (b < a || b > blob) damaged("damaged similarity model (string table)");
-    check(bytes + a, b - a);
-    return {bytes + a, b - a};
+  std::string_view string_at(const StringTable& table, std::size_t i) const {
+    check(table.offsets + i, 8);
+    std::uint32_t a = table.offsets[i], b = table.offsets[i + 1];
+    if (b < a || b > table.blob) damaged("damaged similarity model (string table)");
+    check(table.bytes + a, b - a);
+    return {table.bytes + a, b - a};
   }
-  std::string_view slug(std::size_t i) const {
-    return string_at(slug_offsets, slug_bytes, slug_blob, i);
-  }
-  std::string_view term(std::size_t i) const {
-    return string_at(term_offsets, term_bytes, term_blob, i);
-  }
+  std::string_view slug(std::size_t i) const { return string_at(slug_table, i); }
+  std::string_view term(std::size_t i) const { return string_at(term_table, i); }
 
   // Offsets [a, b) of a CSR row or CSC column, verified, with its indices
   // checked against `limit`.
@@ -220,9 +212,7 @@ struct SimilarityModel::Impl {
     return out;
   }
 
-  std::string_view name_key(std::size_t i) const {
-    return string_at(name_offsets, name_bytes, name_blob, i);
-  }
+  std::string_view name_key(std::size_t i) const { return string_at(name_table, i); }
 
   // The specimens whose title or alias folds to `key`.
   std::vector<std::uint32_t> named(const std::string& key) const {
@@ -243,9 +233,8 @@ struct SimilarityModel::Impl {
     if (n_occ == 0) return {n_occ, 0.0};
     std::vector<std::pair<std::uint32_t, double>> q;
     for (const auto& [term, count] : detail::count_terms(text, config, stop_words)) {
-      auto t = search(n_occ_terms, term, [&](std::size_t i) {
-        return string_at(occ_term_offsets, occ_term_bytes, occ_term_blob, i);
-      });
+      auto t =
+          search(n_occ_terms, term, [&](std::size_t i) { return string_at(occ_term_table, i); });
       if (t < 0) continue;
       check(occ_idf + t, 8);
       q.emplace_back(static_cast<std::uint32_t>(t), detail::tf_weight(count, true) * occ_idf[t]);
@@ -282,12 +271,12 @@ struct SimilarityModel::Impl {
     for (const auto& s : scored) cosine[s.index] = s.score;
     // The specimens the ad names as its own role, and how often.
     std::vector<int> times(n_docs(), 0);
-    std::vector<std::string> names(n_docs());
+    std::vector<std::string> named_as(n_docs());
     for (const auto& m :
          detail::self_mentions(text, [&](const std::string& key) { return named(key); }))
       for (std::uint32_t owner : m.owners) {
         if (times[owner]++ == 0) {
-          names[owner] = m.key;
+          named_as[owner] = m.key;
           if (cosine[owner] == 0.0) scored.push_back({owner, 0.0});
         }
       }
@@ -297,8 +286,7 @@ struct SimilarityModel::Impl {
     TextMatches out;
     auto [like, gap] = reference_gap(text);
     if (gap > 0) {
-      out.reads_like =
-          std::string(string_at(occ_title_offsets, occ_title_bytes, occ_title_blob, like));
+      out.reads_like = std::string(string_at(occ_title_table, like));
       out.reference_gap = gap;
     }
     // The calibrated match: the score, less what the ad's likeness to an
@@ -312,7 +300,7 @@ struct SimilarityModel::Impl {
       m.match = static_cast<int>(
           std::lround(100.0 / (1.0 + std::exp(-ad.slope * (s.score - penalty - ad.confident)))));
       m.named = times[s.index];
-      m.name = names[s.index];
+      m.name = named_as[s.index];
       out.matches.push_back(std::move(m));
     }
     out.confident = !out.matches.empty() && out.matches.front().score - penalty >= ad.confident;
@@ -400,16 +388,15 @@ struct SimilarityModel::Impl {
         damaged("damaged similarity model (section " + std::to_string(id) + ")");
       return base + s.offset;
     };
-    auto strings = [&](detail::SectionId id, std::uint64_t count, const std::uint32_t*& offsets,
-                       const char*& bytes, std::uint64_t& blob_size) {
+    auto strings = [&](detail::SectionId id, std::uint64_t count, StringTable& out) {
       const detail::Section& s = table[id - 1];
       auto p = section(id, UINT64_MAX);
       if ((count + 1) * 4 > s.size) damaged("damaged similarity model (string table)");
-      offsets = reinterpret_cast<const std::uint32_t*>(p);
-      bytes = reinterpret_cast<const char*>(p + (count + 1) * 4);
-      blob_size = s.size - (count + 1) * 4;
-      check(offsets, 4);
-      if (offsets[0] != 0) damaged("damaged similarity model (string table)");
+      out.offsets = reinterpret_cast<const std::uint32_t*>(p);
+      out.bytes = reinterpret_cast<const char*>(p + (count + 1) * 4);
+      out.blob = s.size - (count + 1) * 4;
+      check(out.offsets, 4);
+      if (out.offsets[0] != 0) damaged("damaged similarity model (string table)");
     };
     auto config_section = section(detail::kConfig, UINT64_MAX);
     check(config_section, table[0].size);
@@ -420,8 +407,8 @@ struct SimilarityModel::Impl {
       damaged("damaged similarity model (configuration)");
     }
     stop_words.insert(config.stop_words.begin(), config.stop_words.end());
-    strings(detail::kSlugs, n, slug_offsets, slug_bytes, slug_blob);
-    strings(detail::kTerms, t, term_offsets, term_bytes, term_blob);
+    strings(detail::kSlugs, n, slug_table);
+    strings(detail::kTerms, t, term_table);
     idf = reinterpret_cast<const double*>(section(detail::kIdf, t * 8));
     row_ptr = reinterpret_cast<const std::uint64_t*>(section(detail::kRowPtr, (n + 1) * 8));
     row_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kRowIdx, nnz * 4));
@@ -437,14 +424,14 @@ struct SimilarityModel::Impl {
     if (table[detail::kNameOwners - 1].size % 4 != 0) damaged("damaged similarity model (names)");
     n_names = table[detail::kNameOwners - 1].size / 4;
     name_owners = reinterpret_cast<const std::uint32_t*>(owners);
-    strings(detail::kNameKeys, n_names, name_offsets, name_bytes, name_blob);
+    strings(detail::kNameKeys, n_names, name_table);
     n_occ = table[detail::kOccCovered - 1].size;
     occ_covered = section(detail::kOccCovered, n_occ);
-    strings(detail::kOccTitles, n_occ, occ_title_offsets, occ_title_bytes, occ_title_blob);
+    strings(detail::kOccTitles, n_occ, occ_title_table);
     if (table[detail::kOccIdf - 1].size % 8 != 0) damaged("damaged similarity model (occupations)");
     n_occ_terms = table[detail::kOccIdf - 1].size / 8;
     occ_idf = reinterpret_cast<const double*>(section(detail::kOccIdf, n_occ_terms * 8));
-    strings(detail::kOccTerms, n_occ_terms, occ_term_offsets, occ_term_bytes, occ_term_blob);
+    strings(detail::kOccTerms, n_occ_terms, occ_term_table);
     occ_col_ptr =
         reinterpret_cast<const std::uint64_t*>(section(detail::kOccColPtr, (n_occ_terms + 1) * 8));
     if (table[detail::kOccColIdx - 1].size % 4 != 0)

@@ -243,6 +243,11 @@ def test_match_page_names_the_seed_first(server):
                                                 encoding="utf-8").read()}),
         headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200 and b"No close specimen" in body
+    status, _, body = server.request(
+        "POST", "/match", body=urllib.parse.urlencode({"ad": open(os.path.join(SOURCE, "tests", "data", "ads", "accountant.txt"),
+                                                encoding="utf-8").read()}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200 and b"it reads most like Accountants and Auditors (O*NET)" in body
     status, _, body = server.request("POST", "/match", body="ad=",
                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 400
