@@ -271,19 +271,33 @@ struct Searcher::Impl {
     auto limit = static_cast<Xapian::doccount>(std::min<std::size_t>(o.limit, 10000));
     auto offset = static_cast<Xapian::doccount>(std::min<std::size_t>(o.offset, 1u << 30));
     // Grouped, the counts of what each hit stands for are exact only when
-    // the matcher looks at every match: it does, up to 20,000 documents.
+    // the matcher looks at every match: it does, up to count_limit
+    // documents.
     Xapian::doccount check = offset + limit + 100;
+    // One more than that tells "every match" from "count_limit of more".
     if (o.group || o.facets)
-      check = std::max(check, std::min<Xapian::doccount>(db.get_doccount(), 20000));
+      check = std::max(check, static_cast<Xapian::doccount>(
+                                  std::min<std::size_t>(db.get_doccount(), o.count_limit) + 1));
     Xapian::MSet mset = enquire.get_mset(offset, limit, check);
     for (auto it = remote_spy.values_begin(); it != remote_spy.values_end(); ++it)
       counts.add(*it, it.get_termfreq());
     results.grouped = o.group;
+    // The matcher stops early only once it has looked at `check`
+    // documents: seeing fewer, the spy saw every match.
+    const bool spied = o.group || o.facets;
+    results.exact = spied ? counts.total() < check
+                          : mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     if (o.group) {
       // Xapian's uncollapsed estimate can stop at the collapsed count: the
-      // documents the spy saw before the collapse are the count.
+      // documents the spy saw before the collapse are the count, and past
+      // count_limit at least the count.
       results.total = counts.total();
       results.specimens = counts.specimens();
+      if (!results.exact) {
+        results.total =
+            std::max<std::size_t>(results.total, mset.get_uncollapsed_matches_estimated());
+        results.specimens = std::max<std::size_t>(results.specimens, mset.get_matches_estimated());
+      }
     } else {
       results.total = mset.get_matches_estimated();
     }

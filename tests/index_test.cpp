@@ -296,6 +296,35 @@ TEST_CASE("a specimen's snippet shows the matched word even deep in a long text"
   CHECK(snippet.size() < 600);
 }
 
+TEST_CASE("counts past the examined matches are estimates, and say so") {
+  TempDir dir;
+  auto records = catalogue();
+  otiose::write_index(records, dir / "index", options());
+  otiose::Searcher s(dir / "index");
+  otiose::SearchOptions o;
+  o.group = true;
+  o.facets = true;
+  auto all = s.search("", o);  // every document
+  REQUIRE(all.total > 200);
+  CHECK(all.exact);
+  CHECK(all.specimens == s.size());
+  // Examining 50 of them, the counts are estimates no lower than what was
+  // seen, and flagged; the hits are the same.
+  o.count_limit = 50;
+  auto some = s.search("", o);
+  CHECK_FALSE(some.exact);
+  CHECK(some.total >= 50);
+  CHECK(some.total <= all.total);
+  REQUIRE(some.hits.size() == all.hits.size());
+  for (std::size_t i = 0; i < some.hits.size(); ++i) CHECK(some.hits[i].id == all.hits[i].id);
+  // A flat search says whether Xapian's estimate is a count.
+  otiose::SearchOptions flat;
+  flat.limit = 100000;
+  auto every = s.search("", flat);
+  CHECK(every.exact);
+  CHECK(every.total == every.hits.size());
+}
+
 TEST_CASE("facets count every matching document by type, kind and band") {
   TempDir dir;
   auto records = catalogue();

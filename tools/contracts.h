@@ -52,6 +52,7 @@ inline Json search_json(const SearchResults& r) {
                     {"related", cards_json(h.related)}});
   Json out{{"query", r.query},
            {"total", r.total},
+           {"exact", r.exact},
            {"specimens", r.grouped ? Json(r.specimens) : Json(nullptr)},
            {"grouped", r.grouped},
            {"warnings", r.warnings},

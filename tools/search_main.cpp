@@ -134,8 +134,8 @@ damaged one (the message says how to build it); 6 the query cannot be parsed;
     else if (r.suggestion)
       std::cout << st.yellow() << "did you mean: " << st.bold() << *r.suggestion << st.reset()
                 << "\n\n";
-    auto plural = [](std::size_t n, const char* one, const char* many) {
-      return std::to_string(n) + " " + (n == 1 ? one : many);
+    auto plural = [&r](std::size_t n, const char* one, const char* many) {
+      return (r.exact ? "" : "about ") + std::to_string(n) + " " + (n == 1 ? one : many);
     };
     std::string counts = plural(r.total, "hit", "hits");
     if (r.grouped) counts += " in " + plural(r.specimens, "specimen", "specimens");

@@ -331,8 +331,9 @@ std::string search_page(const SearchRequest& sr, const SearchResults& r) {
          "\"><strong>" + escape(*r.suggestion) + "</strong></a>?</p>\n";
   }
   const std::size_t shown_total = r.grouped ? r.specimens : r.total;
-  auto plural = [](std::size_t n, const char* one, const char* many) {
-    return thousands(static_cast<long long>(n)) + " " + (n == 1 ? one : many);
+  auto plural = [&r](std::size_t n, const char* one, const char* many) {
+    return (r.exact ? "" : "about ") + thousands(static_cast<long long>(n)) + " " +
+           (n == 1 ? one : many);
   };
   std::string counts = plural(r.total, "hit", "hits");
   if (r.grouped) counts += " in " + plural(r.specimens, "specimen", "specimens");

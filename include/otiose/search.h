@@ -57,6 +57,9 @@ struct SearchOptions {
   // (SearchResults::missing_shards names them) instead of throwing
   // Error(kUnavailable).
   bool partial = false;
+  // Grouped or faceted: the matching documents examined for the counts.
+  // Past it the totals are Xapian's estimates (SearchResults::exact false).
+  std::size_t count_limit = 20000;
 };
 
 // How many matching documents have one value of a facet.
@@ -126,9 +129,14 @@ struct Hit {
 
 struct SearchResults {
   std::string query;
-  std::size_t total = 0;  // matching documents (Xapian's estimate; exact for small indexes)
+  std::size_t total = 0;  // matching documents
   // Grouped: the specimens they belong to (one hit each); else 0.
   std::size_t specimens = 0;
+  // False when the index has more matches than were examined (for a
+  // grouped or faceted search, SearchOptions::count_limit): `total` and
+  // `specimens` are then Xapian's estimates, and the facets and each hit's
+  // `more` count the examined matches only.
+  bool exact = true;
   bool grouped = false;
   std::size_t offset = 0;
   std::size_t limit = 0;
@@ -141,7 +149,7 @@ struct SearchResults {
   std::vector<std::string> warnings;
   std::vector<Hit> hits;
   // With SearchOptions::facets: type, kind, salary, flight_risk, each
-  // counting every matching document (exact up to 20,000 of them).
+  // counting every matching document (when `exact`).
   std::vector<Facet> facets;
   // With SearchOptions::partial: the shards that did not answer ("shard 2
   // of 4 (10.0.0.7:33101)"); the hits and counts are the others'. Empty:
