@@ -228,7 +228,8 @@ struct SimilarityModel::Impl {
 
   // The reference occupation `text` is most like, and how much more it is
   // like it than like the closest occupation a specimen is: {index, gap},
-  // {n_occ, 0} when the model has no occupations or the text none's words.
+  // {n_occ, 0} when the model has no occupations or the text none of their
+  // words.
   std::pair<std::size_t, double> reference_gap(std::string_view text) const {
     if (n_occ == 0) return {n_occ, 0.0};
     std::vector<std::pair<std::uint32_t, double>> q;
