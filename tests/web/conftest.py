@@ -53,7 +53,7 @@ def build_index(corpus_dir, index_dir):
 
 
 def make_corpus(directory, tagline_suffix=None):
-    """The bundled catalogue and the hostile record in `directory`."""
+    """The bundled catalogue, its occupations and the hostile record in `directory`."""
     os.makedirs(directory, exist_ok=True)
     roles = os.path.join(SOURCE, "data", "roles")
     for name in sorted(os.listdir(roles)):
@@ -65,6 +65,7 @@ def make_corpus(directory, tagline_suffix=None):
             json.dump(r, f)
     with open(os.path.join(directory, "hostile-specimen.json"), "w", encoding="utf-8") as f:
         json.dump(hostile_record(), f)
+    shutil.copy(os.path.join(SOURCE, "data", "occupations.tsv"), directory)
 
 
 class Server:
