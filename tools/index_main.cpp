@@ -81,7 +81,8 @@ or JSON records over several lines as otiose-import prints them). A
 directory's synonyms.txt, if any, gives the query synonyms, and its
 occupations.tsv which reference occupations (similarity/occupations.tsv,
 O*NET's) each specimen is: a pasted ad more like another occupation is
-"no close specimen".
+"no close specimen" (without the file, ads are judged on the specimens
+alone).
 
 The index is DIR from --index, else $OTIOSE_INDEX, else
 ${XDG_DATA_HOME:-~/.local/share}/otiose/index. Re-running updates only the
