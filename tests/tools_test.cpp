@@ -535,6 +535,24 @@ TEST_CASE("otiose-index tells the truth in a line: counts, plurals, a no-op, a n
   CHECK(readme.err.find("more problems (--json lists every one)") != std::string::npos);
 }
 
+TEST_CASE("otiose-index --occupations: a bad map names its line, a config without a reference") {
+  otiose::test::TempDir dir;
+  otiose::test::write_file(dir / "one.jsonl", R"({"slug": "a", "title": "A", "tagline": "An a."})"
+                                              "\n");
+  otiose::test::write_file(dir / "map.tsv", "a 13-2011.00\na 99-9999.99\n");
+  Ran bad = run_command(bin("otiose-index") + " " + (dir / "one.jsonl") + " --index " +
+                        (dir / "index") + " --occupations " + (dir / "map.tsv"));
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find(dir / "map.tsv" + ":2: no occupation 99-9999.99 in ") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "index" / "current"));
+  otiose::test::write_file(dir / "t.json", R"({"fields": ["title"]})");
+  Ran none =
+      run_command(bin("otiose-index") + " " + (dir / "one.jsonl") + " --index " + (dir / "index") +
+                  " --config " + (dir / "t.json") + " --occupations " + (dir / "map.tsv"));
+  CHECK(none.status == 2);
+  CHECK(none.err.find("names no reference occupations") != std::string::npos);
+}
+
 TEST_CASE("otiose-import piped into otiose-index - indexes the page, as the help says") {
   otiose::test::TempDir dir;
   std::string page = std::string(OTIOSE_TEST_DATA) + "/pages/seed-page.txt";

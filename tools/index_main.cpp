@@ -205,6 +205,9 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
       auto groups = otiose::load_synonyms(f);
       options.synonyms.insert(options.synonyms.end(), groups.begin(), groups.end());
     }
+    if (!occupation_map.empty() && options.tfidf.occupations.empty())
+      throw otiose::Error(otiose::ErrorKind::kUsage,
+                          "--occupations: " + config_path + " names no reference occupations");
     if (occupation_map.empty())
       for (const auto& s : sources)
         if (std::filesystem::is_regular_file(std::filesystem::path(s) / "occupations.tsv"))

@@ -679,7 +679,7 @@ Response Site::route(const Request& req, const Searcher& s) const {
       m += "<p class=\"warning\">Nothing in the catalogue shares a word with this text.</p>\n";
     else if (!found.confident)
       m += "<p class=\"warning\"><strong>No close specimen:</strong> " +
-           escape(cli::no_close_specimen(found.reads_like)) + "</p>\n";
+           escape(cli::no_close_specimen(found.reads_like)) + ".</p>\n";
     m += "<section class=\"matches\"><h2>RELATED SPECIMENS</h2>\n" +
          related_cards(found.related, &reasons) + "</section>\n" + match_form(text);
     return html(200, layout("Which specimen is this?", m));
