@@ -163,9 +163,17 @@ struct SimilarityModel::Impl {
 
   // The text's l2-normalised TF-IDF vector; `dampened` takes the square
   // root of each count first (the ad matcher's weighting).
+  using Counts = std::unordered_map<std::string, std::uint32_t>;
+  Counts counts_of(std::string_view text) const {
+    return detail::count_terms(text, config, stop_words);
+  }
+
   detail::SparseVector vectorize(std::string_view text, bool dampened = false) const {
+    return vectorize(counts_of(text), dampened);
+  }
+  detail::SparseVector vectorize(const Counts& counts, bool dampened) const {
     detail::SparseVector v;
-    for (const auto& [term, count] : detail::count_terms(text, config, stop_words)) {
+    for (const auto& [term, count] : counts) {
       auto t = find_term(term);
       if (t < 0) continue;
       check(idf + t, 8);
@@ -226,14 +234,14 @@ struct SimilarityModel::Impl {
     return owners;
   }
 
-  // The reference occupation `text` is most like, and how much more it is
-  // like it than like the closest occupation a specimen is: {index, gap},
-  // {n_occ, 0} when the model has no occupations or the text none of their
-  // words.
-  std::pair<std::size_t, double> reference_gap(std::string_view text) const {
+  // The reference occupation a text (its term `counts`) is most like, and
+  // how much more it is like it than like the closest occupation a specimen
+  // is: {index, gap}; {n_occ, 0} when the model has no occupations or the
+  // text none of their words.
+  std::pair<std::size_t, double> reference_gap(const Counts& counts) const {
     if (n_occ == 0) return {n_occ, 0.0};
     std::vector<std::pair<std::uint32_t, double>> q;
-    for (const auto& [term, count] : detail::count_terms(text, config, stop_words)) {
+    for (const auto& [term, count] : counts) {
       auto t =
           search(n_occ_terms, term, [&](std::size_t i) { return string_at(occ_term_table, i); });
       if (t < 0) continue;
@@ -267,7 +275,8 @@ struct SimilarityModel::Impl {
   }
 
   TextMatches match_text(std::string_view text, std::size_t k) const {
-    std::vector<Scored> scored = score_all(vectorize(text, true), detail::kNoNeighbour);
+    const Counts counts = counts_of(text);  // tokenized once, for both vectors
+    std::vector<Scored> scored = score_all(vectorize(counts, true), detail::kNoNeighbour);
     std::vector<double> cosine(n_docs(), 0.0);
     for (const auto& s : scored) cosine[s.index] = s.score;
     // The specimens the ad names as its own role, and how often.
@@ -285,7 +294,7 @@ struct SimilarityModel::Impl {
       s.score = cosine[s.index] + ad.name_bonus * std::log1p(static_cast<double>(times[s.index]));
     detail::keep_best(scored, k);
     TextMatches out;
-    auto [like, gap] = reference_gap(text);
+    auto [like, gap] = reference_gap(counts);
     if (gap > 0) {
       out.reads_like = std::string(string_at(occ_title_table, like));
       out.reference_gap = gap;
