@@ -31,6 +31,12 @@ std::vector<otiose::LoadedRecord> catalogue() {
   return corpus.records;
 }
 
+// The bundled catalogue indexed in `dir`, and a Searcher on it.
+otiose::Searcher indexed_catalogue(const TempDir& dir) {
+  otiose::write_index(catalogue(), dir / "index", options());
+  return otiose::Searcher(dir / "index");
+}
+
 std::vector<std::string> ids(const otiose::SearchResults& r) {
   std::vector<std::string> out;
   for (const auto& h : r.hits) out.push_back(h.id);
@@ -298,9 +304,7 @@ TEST_CASE("a specimen's snippet shows the matched word even deep in a long text"
 
 TEST_CASE("counts past the examined matches are estimates, and say so") {
   TempDir dir;
-  auto records = catalogue();
-  otiose::write_index(records, dir / "index", options());
-  otiose::Searcher s(dir / "index");
+  otiose::Searcher s = indexed_catalogue(dir);
   otiose::SearchOptions o;
   o.group = true;
   o.facets = true;
@@ -327,9 +331,7 @@ TEST_CASE("counts past the examined matches are estimates, and say so") {
 
 TEST_CASE("facets count every matching document by type, kind and band") {
   TempDir dir;
-  auto records = catalogue();
-  otiose::write_index(records, dir / "index", options());
-  otiose::Searcher s(dir / "index");
+  otiose::Searcher s = indexed_catalogue(dir);
   otiose::SearchOptions o;
   o.facets = true;
   o.limit = 1;
