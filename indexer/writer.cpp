@@ -345,9 +345,6 @@ void write_sharded(const std::vector<LoadedRecord>& records, const Plan& plan,
   });
   Xapian::WritableDatabase local(tmp + "/" + detail::kLocalDir, Xapian::DB_CREATE);
   for (const auto& delta : spelling) delta.apply(local);
-  for (const auto& r : records)
-    local.set_metadata(detail::kMetaCardPrefix + r.record.slug,
-                       r.record.title + "\n" + r.record.tagline);
   set_metadata(local, options, meta);
   local.commit();
   local.close();

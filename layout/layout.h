@@ -37,7 +37,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 10;
+inline constexpr int kIndexFormat = 11;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -153,10 +153,6 @@ inline constexpr char kMetaSettings[] = "otiose:settings";  // hash of config + 
 // identity, checked at open (a shard server serving another generation is
 // refused, not mixed in).
 inline constexpr char kMetaBuild[] = "otiose:build";
-// The local part of a sharded generation: each specimen's card (its title,
-// a line break, its tagline) under this prefix and its slug, so that
-// related lists need no round trip to a shard.
-inline constexpr char kMetaCardPrefix[] = "otiose:card:";
 
 // "gen-0000000042".
 std::string generation_name(std::uint64_t number);

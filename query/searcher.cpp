@@ -324,7 +324,7 @@ struct Searcher::Impl {
       if (o.group) hit.more = counts.of(hit.slug) - 1;
       hit.snippet = detail::make_snippet(mset, std::move(body), words, stemmer, o);
       if (o.related > 0 && s.model().find(hit.slug) >= 0)
-        hit.related = cards(s, db, s.model().related(hit.slug, o.related));
+        hit.related = cards(s, s.model().related(hit.slug, o.related));
       results.hits.push_back(std::move(hit));
     }
     // A field processor runs again when Xapian retries a query.
@@ -334,11 +334,11 @@ struct Searcher::Impl {
     return results;
   }
 
-  std::vector<RelatedSpecimen> cards(const Snapshot& s, Xapian::Database& db,
+  std::vector<RelatedSpecimen> cards(const Snapshot& s,
                                      const std::vector<Neighbour>& neighbours) const {
     std::vector<RelatedSpecimen> out;
     for (const auto& n : neighbours) {
-      detail::Card c = s.card(db, n.slug);
+      detail::Card c = s.card(n.slug);
       out.push_back({n.slug, c.title, c.tagline, n.match, n.cosine, {}});
     }
     return out;
@@ -390,65 +390,37 @@ SearchResults Searcher::search(std::string_view query_text, const SearchOptions&
 }
 
 std::string Searcher::resolve(std::string_view name) const {
-  return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) -> std::string {
-    std::string wanted = detail::ascii_lower(detail::trim(name));
-    if (s.model().find(wanted) >= 0) return wanted;
-    std::string slug = detail::slugify(name);
-    if (!slug.empty() && s.model().find(slug) >= 0) return slug;
-    // A title or an alias: search for its words among specimens, then
-    // compare exactly.
-    if (!wanted.empty()) {
-      Xapian::QueryParser qp;
-      qp.set_default_op(Xapian::Query::OP_AND);
-      Xapian::Query q;
-      try {
-        q = qp.parse_query(std::string(name), 0);
-      } catch (const Xapian::QueryParserError&) {
-      }
-      Xapian::Enquire enquire(db);
-      enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, q,
-                                      Xapian::Query(std::string(detail::kTypePrefix) + "role")));
-      Xapian::MSet mset = enquire.get_mset(0, 50);
-      for (auto m = mset.begin(); m != mset.end(); ++m) {
-        auto data = json::parse(m.get_document().get_data(), nullptr, false);
-        if (data.is_discarded() || !data.contains("record")) continue;
-        const json& r = data["record"];
-        if (detail::ascii_lower(r.value("title", "")) == wanted) return r.value("slug", "");
-        if (r.contains("aliases"))
-          for (const auto& a : r["aliases"])
-            if (a.is_string() && detail::ascii_lower(a.get<std::string>()) == wanted)
-              return r.value("slug", "");
-      }
-    }
-    std::string list;
-    for (const auto& c : s.model().closest(name, 5)) list += (list.empty() ? "" : ", ") + c;
-    throw Error(ErrorKind::kNotFound, "no specimen \"" + std::string(name) + "\"" +
-                                          (list.empty() ? std::string() : "; closest: " + list));
-  });
+  auto s = impl_->get();
+  std::ptrdiff_t i = s->model().resolve(name);
+  if (i >= 0) return s->model().slug(static_cast<std::size_t>(i));
+  std::string list;
+  for (const auto& c : s->model().closest(name, 5)) list += (list.empty() ? "" : ", ") + c;
+  throw Error(ErrorKind::kNotFound, "no specimen \"" + std::string(name) + "\"" +
+                                        (list.empty() ? std::string() : "; closest: " + list));
 }
 
 std::vector<std::string> Searcher::closest(std::string_view name, std::size_t k) const {
   return impl_->get()->model().closest(name, k);
 }
 
+// Related lists, pasted ads and names are the model's alone: these never
+// open the Xapian side of the index.
 std::vector<RelatedSpecimen> Searcher::related(std::string_view slug, std::size_t k) const {
-  return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) {
-    return impl_->cards(s, db, s.model().related(slug, k));
-  });
+  auto s = impl_->get();
+  return impl_->cards(*s, s->model().related(slug, k));
 }
 
 AdMatches Searcher::match_text(std::string_view text, std::size_t k) const {
-  return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) {
-    TextMatches found = s.model().match_text(text, k);
-    AdMatches out;
-    out.confident = found.confident;
-    out.reads_like = std::move(found.reads_like);
-    for (auto& m : found.matches) {
-      detail::Card c = s.card(db, m.slug);
-      out.related.push_back({m.slug, c.title, c.tagline, m.match, m.cosine, std::move(m.name)});
-    }
-    return out;
-  });
+  auto s = impl_->get();
+  TextMatches found = s->model().match_text(text, k);
+  AdMatches out;
+  out.confident = found.confident;
+  out.reads_like = std::move(found.reads_like);
+  for (auto& m : found.matches) {
+    detail::Card c = s->card(m.slug);
+    out.related.push_back({m.slug, c.title, c.tagline, m.match, m.cosine, std::move(m.name)});
+  }
+  return out;
 }
 
 std::vector<RelatedSpecimen> Searcher::related_text(std::string_view text, std::size_t k) const {
@@ -483,11 +455,10 @@ std::shared_ptr<const std::vector<SpecimenSummary>> Searcher::catalogue() const 
 }
 
 std::string Searcher::title(std::string_view slug) const {
-  return impl_->with_index([&](const Snapshot& s, Xapian::Database& db) {
-    if (s.model().find(slug) < 0)
-      throw Error(ErrorKind::kNotFound, "no specimen \"" + std::string(slug) + "\"");
-    return s.card(db, std::string(slug)).title;
-  });
+  auto s = impl_->get();
+  std::ptrdiff_t i = s->model().find(slug);
+  if (i < 0) throw Error(ErrorKind::kNotFound, "no specimen \"" + std::string(slug) + "\"");
+  return s->model().title(static_cast<std::size_t>(i));
 }
 
 std::size_t Searcher::size() const {

@@ -13,10 +13,17 @@ Snapshot::Snapshot(std::string generation, const SearcherOptions& options)
     : generation_(std::move(generation)),
       options_(options),
       shards_(read_stub(generation_)),
-      model_(generation_ + "/" + kModelFile),
-      stamps_(verify_table_sums(generation_)) {
+      model_(generation_ + "/" + kModelFile) {
   local_path_ = generation_ + "/" + (shards_.empty() ? kXapianDir : kLocalDir);
   for (const auto& spec : shards_) has_remote_ |= spec.remote();
+}
+
+void Snapshot::open_xapian() const {
+  std::call_once(xapian_once_, [this] { open_xapian_once(); });
+}
+
+void Snapshot::open_xapian_once() const {
+  std::vector<TableStamp> stamps = verify_table_sums(generation_);
   Xapian::Database db = open_local(local_path_);
   std::string text, synonyms;
   try {
@@ -39,12 +46,18 @@ Snapshot::Snapshot(std::string generation, const SearcherOptions& options)
     throw Error(ErrorKind::kIndex, local_path_ + ": damaged synonyms (not lists of words): " +
                                        "rebuild it with otiose-index --rebuild");
   }
+  {
+    std::lock_guard<std::mutex> lock(stamps_mutex_);
+    stamps_ = std::move(stamps);
+  }
   if (shards_.empty()) {
     auto h = std::make_unique<Handles>();
     h->db = std::move(db);
+    std::lock_guard<std::mutex> lock(mutex_);
     pool_.push_back(std::move(h));
   } else {
-    local_db_ = std::move(db);  // the cards and the spelling table
+    std::lock_guard<std::mutex> lock(local_mutex_);
+    local_db_ = std::move(db);  // the spelling table
   }
 }
 
@@ -61,6 +74,7 @@ std::string Snapshot::unavailable(const Handles& h) const {
 }
 
 const SpellingTable& Snapshot::spelling() const {
+  open_xapian();
   std::call_once(spelling_once_, [this] {
     std::lock_guard<std::mutex> lock(local_mutex_);
     if (!local_db_) local_db_ = open_local(local_path_);
@@ -76,11 +90,13 @@ const SpellingTable& Snapshot::spelling() const {
 }
 
 void Snapshot::check_tables() const {
+  open_xapian();
   std::lock_guard<std::mutex> lock(stamps_mutex_);
   if (tables_changed(stamps_)) stamps_ = verify_table_sums(generation_);
 }
 
 Snapshot::Lease::Lease(const Snapshot& s, unsigned timeout_ms) : s_(s) {
+  s_.open_xapian();
   if (timeout_ms == 0) {
     std::lock_guard<std::mutex> lock(s_.mutex_);
     if (!s_.pool_.empty()) {
@@ -126,42 +142,11 @@ std::optional<std::string> Snapshot::record_json(Xapian::Database& db,
   return parsed["record"].dump();
 }
 
-Card Snapshot::card(Xapian::Database& db, const std::string& slug) const {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = cards_.find(slug);
-    if (it != cards_.end()) return it->second;
-  }
-  Card c;
-  const std::string term = std::string(kIdPrefix) + slug;
-  bool found = false;
-  if (!shards_.empty()) {
-    // The local part has every card: no round trip to a shard, and a
-    // partial answer's cards keep their titles.
-    std::string text;
-    {
-      std::lock_guard<std::mutex> lock(local_mutex_);
-      if (!local_db_) local_db_ = open_local(local_path_);
-      text = local_db_->get_metadata(kMetaCardPrefix + slug);
-    }
-    std::size_t eol = text.find('\n');
-    found = eol != std::string::npos;
-    if (found) {
-      c.title = text.substr(0, eol);
-      c.tagline = text.substr(eol + 1);
-    }
-  }
-  // One database, or a local part without cards (written before them).
-  if (!found) {
-    if (auto it = db.postlist_begin(term); it != db.postlist_end(term)) {
-      Xapian::Document doc = db.get_document(*it);
-      c.title = doc.get_value(kSlotTitle);
-      c.tagline = doc.get_value(kSlotTagline);
-    }
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  cards_.emplace(slug, c);
-  return c;
+Card Snapshot::card(std::string_view slug) const {
+  std::ptrdiff_t i = model_.find(slug);
+  if (i < 0) return {};
+  auto k = static_cast<std::size_t>(i);
+  return {model_.title(k), model_.tagline(k)};
 }
 
 std::shared_ptr<const std::vector<SpecimenSummary>> Snapshot::catalogue(

@@ -1,8 +1,9 @@
 // query/: one generation of the index, opened (private): its similarity
-// model, its synonyms and spelling, its shards (one database, or those a
-// stub lists, local or served by xapian-tcpsrv), a pool of Xapian handles
-// and the specimen cards read so far. Immutable but for the pool and the caches, all behind
-// mutexes: safe to share between threads.
+// model, and, from the first call that needs them, its synonyms and
+// spelling, its shards (one database, or those a stub lists, local or
+// served by xapian-tcpsrv) and a pool of Xapian handles. Immutable but for
+// the pool and the caches, all behind mutexes: safe to share between
+// threads.
 #ifndef OTIOSE_QUERY_SNAPSHOT_H_
 #define OTIOSE_QUERY_SNAPSHOT_H_
 
@@ -43,10 +44,11 @@ struct Handles {
 
 class Snapshot {
  public:
-  // Opens `generation` (a directory of the index): verifies its table sums,
-  // maps its model, reads its format and synonyms, and its stub if it is
-  // sharded (remote shards are first contacted by a Lease). Throws
-  // Error(kIndex) or Error(kModel) naming what is missing or damaged.
+  // Opens `generation` (a directory of the index): maps its model and
+  // reads its stub if it is sharded. The Xapian side (the table sums, the
+  // format and synonyms, the handles) is opened by the first call that
+  // needs it, so that a related list or a pasted ad never touches it.
+  // Throws Error(kIndex) or Error(kModel) naming what is missing or damaged.
   Snapshot(std::string generation, const SearcherOptions& options);
 
   const std::string& generation() const { return generation_; }
@@ -56,7 +58,16 @@ class Snapshot {
   // "shard 2 of 4 (10.0.0.7:33101)".
   std::string shard_name(std::size_t k) const;
   const SimilarityModel& model() const { return model_; }
-  const std::vector<std::vector<std::string>>& synonyms() const { return synonyms_; }
+  // The synonym groups (the Xapian side opened first).
+  const std::vector<std::vector<std::string>>& synonyms() const {
+    open_xapian();
+    return synonyms_;
+  }
+
+  // Opens the Xapian side once: verifies the table sums, checks the index
+  // format, reads the synonyms. Throws Error(kIndex) naming what is wrong
+  // (and tries again on the next call).
+  void open_xapian() const;
 
   // Throws Error(kIndex) naming a table changed on disk since it was
   // verified, before Xapian reads it (a stat a file when nothing changed).
@@ -98,13 +109,14 @@ class Snapshot {
   // slug. Throws Error(kIndex) for damaged data.
   std::optional<std::string> record_json(Xapian::Database& db, std::string_view slug) const;
 
-  // The card of `slug`, cached.
-  Card card(Xapian::Database& db, const std::string& slug) const;
+  // The card of `slug`, from the model (empty for an unknown slug).
+  Card card(std::string_view slug) const;
 
   // Every specimen, by slug: read on the first call, then shared.
   std::shared_ptr<const std::vector<SpecimenSummary>> catalogue(Xapian::Database& db) const;
 
  private:
+  void open_xapian_once() const;
   std::unique_ptr<Handles> open_db(unsigned timeout_ms) const;
   Xapian::Database open_local(const std::string& path) const;
   Xapian::Database open_shard(std::size_t k, unsigned timeout_ms) const;
@@ -113,19 +125,19 @@ class Snapshot {
   std::string local_path_;  // xapian/, or local/ of a sharded generation
   SearcherOptions options_;
   std::vector<ShardSpec> shards_;
-  std::string build_;  // kMetaBuild, which every shard must carry
   bool has_remote_ = false;
   SimilarityModel model_;
+  // The Xapian side, set once by open_xapian().
+  mutable std::once_flag xapian_once_;
+  mutable std::string build_;  // kMetaBuild, which every shard must carry
+  mutable std::vector<std::vector<std::string>> synonyms_;
   mutable std::mutex stamps_mutex_;
   mutable std::vector<TableStamp> stamps_;
-  std::vector<std::vector<std::string>> synonyms_;
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<Handles>> pool_;
-  mutable std::unordered_map<std::string, Card> cards_;
   mutable std::shared_ptr<const std::vector<SpecimenSummary>> catalogue_;
   mutable std::mutex local_mutex_;
-  mutable std::optional<Xapian::Database>
-      local_db_;  // a sharded generation's local part: cards, spelling
+  mutable std::optional<Xapian::Database> local_db_;  // a sharded generation's local part
   mutable std::once_flag spelling_once_;
   mutable SpellingTable spelling_;
 };

@@ -393,6 +393,13 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
     w.add(detail::kOccColIdx, as_u32(occ.cols.innerIndexPtr(), occ_nnz));
     w.add(detail::kOccColVal, occ.cols.valuePtr(), occ_nnz * sizeof(double));
   }
+  std::vector<std::string> titles, taglines;
+  for (const Record* r : records) {
+    titles.push_back(r->title);
+    taglines.push_back(r->tagline);
+  }
+  w.add(detail::kCardTitles, detail::string_table(titles));
+  w.add(detail::kCardTaglines, detail::string_table(taglines));
   w.write(env, path, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(v.terms.size()), nnz,
           static_cast<std::uint32_t>(config.top_k));
 }

@@ -47,7 +47,11 @@ enum SectionId : std::uint32_t {
   kOccColPtr,   // u64[n_occ_terms + 1]: CSC, occupations by term
   kOccColIdx,   // u32[occ_nnz] occupation indices
   kOccColVal,   // f64[occ_nnz]
-  kBlockSums,   // u64 checksum of each kBlockSize bytes after the header
+  // What a related-specimen card shows, in slug order: the specimens'
+  // titles and taglines as the records have them.
+  kCardTitles,    // u32 offsets[n_docs + 1], then the titles' bytes
+  kCardTaglines,  // u32 offsets[n_docs + 1], then the taglines' bytes
+  kBlockSums,     // u64 checksum of each kBlockSize bytes after the header
   kSectionCount = kBlockSums,
 };
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <unordered_set>
 
 #include "base/text.h"
@@ -63,9 +64,32 @@ struct SimilarityModel::Impl {
   const std::uint64_t* occ_col_ptr = nullptr;
   const std::uint32_t* occ_col_idx = nullptr;
   const double* occ_col_val = nullptr;
+  StringTable card_title_table;
+  StringTable card_tagline_table;
   detail::AdMatching ad;
-  TfidfConfig config;
-  std::unordered_set<std::string> stop_words;
+  // The configuration, parsed the first time it is needed (a text to
+  // vectorize): a process that reads stored lists does not pay for it.
+  std::string_view config_text;
+  mutable std::once_flag config_once;
+  mutable TfidfConfig config_value;
+  mutable std::unordered_set<std::string> stop_words_value;
+
+  const TfidfConfig& config() const {
+    std::call_once(config_once, [this] {
+      check(config_text.data(), config_text.size());
+      try {
+        config_value = detail::config_from_json(nlohmann::json::parse(config_text));
+      } catch (const std::exception&) {
+        damaged("damaged similarity model (configuration)");
+      }
+      stop_words_value.insert(config_value.stop_words.begin(), config_value.stop_words.end());
+    });
+    return config_value;
+  }
+  const std::unordered_set<std::string>& stop_words() const {
+    config();
+    return stop_words_value;
+  }
 
   // Says how to mend it, as the Xapian errors do.
   [[noreturn]] void damaged(const std::string& what) const {
@@ -165,7 +189,7 @@ struct SimilarityModel::Impl {
   // root of each count first (the ad matcher's weighting).
   using Counts = std::unordered_map<std::string, std::uint32_t>;
   Counts counts_of(std::string_view text) const {
-    return detail::count_terms(text, config, stop_words);
+    return detail::count_terms(text, config(), stop_words());
   }
 
   detail::SparseVector vectorize(std::string_view text, bool dampened = false) const {
@@ -178,7 +202,7 @@ struct SimilarityModel::Impl {
       if (t < 0) continue;
       check(idf + t, 8);
       double tf = dampened ? std::sqrt(static_cast<double>(count))
-                           : detail::tf_weight(count, config.sublinear_tf);
+                           : detail::tf_weight(count, config().sublinear_tf);
       v.emplace_back(static_cast<std::uint32_t>(t), tf * idf[t]);
     }
     std::sort(v.begin(), v.end());
@@ -408,15 +432,8 @@ struct SimilarityModel::Impl {
       check(out.offsets, 4);
       if (out.offsets[0] != 0) damaged("damaged similarity model (string table)");
     };
-    auto config_section = section(detail::kConfig, UINT64_MAX);
-    check(config_section, table[0].size);
-    try {
-      config = detail::config_from_json(nlohmann::json::parse(
-          std::string_view(reinterpret_cast<const char*>(config_section), table[0].size)));
-    } catch (const std::exception&) {
-      damaged("damaged similarity model (configuration)");
-    }
-    stop_words.insert(config.stop_words.begin(), config.stop_words.end());
+    config_text = {reinterpret_cast<const char*>(section(detail::kConfig, UINT64_MAX)),
+                   table[detail::kConfig - 1].size};
     strings(detail::kSlugs, n, slug_table);
     strings(detail::kTerms, t, term_table);
     idf = reinterpret_cast<const double*>(section(detail::kIdf, t * 8));
@@ -449,6 +466,8 @@ struct SimilarityModel::Impl {
     occ_nnz = table[detail::kOccColIdx - 1].size / 4;
     occ_col_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kOccColIdx, occ_nnz * 4));
     occ_col_val = reinterpret_cast<const double*>(section(detail::kOccColVal, occ_nnz * 8));
+    strings(detail::kCardTitles, n, card_title_table);
+    strings(detail::kCardTaglines, n, card_tagline_table);
   }
 };
 
@@ -477,11 +496,12 @@ const std::string& SimilarityModel::path() const {
   return impl_->path;
 }
 const TfidfConfig& SimilarityModel::config() const {
-  return impl_->config;
+  return impl_->config();
 }
 
 void SimilarityModel::verify() const {
   impl_->check(impl_->base + sizeof(detail::Header), impl_->covered);
+  impl_->config();
 }
 
 std::ptrdiff_t SimilarityModel::find(std::string_view slug) const {
@@ -490,6 +510,38 @@ std::ptrdiff_t SimilarityModel::find(std::string_view slug) const {
 std::string SimilarityModel::slug(std::size_t index) const {
   if (index >= size()) throw Error(ErrorKind::kUsage, "specimen index out of range");
   return std::string(impl_->slug(index));
+}
+std::string SimilarityModel::title(std::size_t index) const {
+  if (index >= size()) throw Error(ErrorKind::kUsage, "specimen index out of range");
+  return std::string(impl_->string_at(impl_->card_title_table, index));
+}
+std::string SimilarityModel::tagline(std::size_t index) const {
+  if (index >= size()) throw Error(ErrorKind::kUsage, "specimen index out of range");
+  return std::string(impl_->string_at(impl_->card_tagline_table, index));
+}
+
+std::ptrdiff_t SimilarityModel::resolve(std::string_view name) const {
+  std::string wanted = detail::ascii_lower(detail::trim(name));
+  if (auto i = find(wanted); i >= 0) return i;
+  std::string slug = detail::slugify(name);
+  if (auto i = slug.empty() ? -1 : find(slug); i >= 0) return i;
+  // A title or an alias, as name_key folds it: the specimen that has it,
+  // or of several, the one whose title it is.
+  const std::string key = detail::name_key(name);
+  if (key.empty()) return -1;
+  std::vector<std::uint32_t> owners;
+  for (std::size_t n = Impl::lower_bound(impl_->n_names, key,
+                                         [&](std::size_t j) { return impl_->name_key(j); });
+       n < impl_->n_names && impl_->name_key(n) == key; ++n) {
+    impl_->check(impl_->name_owners + n, 4);
+    std::uint32_t owner = impl_->name_owners[n];
+    if (owner >= size()) impl_->damaged("damaged similarity model (names)");
+    if (std::find(owners.begin(), owners.end(), owner) == owners.end()) owners.push_back(owner);
+  }
+  if (owners.size() == 1) return owners[0];
+  for (std::uint32_t owner : owners)
+    if (detail::ascii_lower(title(owner)) == wanted) return owner;
+  return -1;
 }
 
 std::vector<Neighbour> SimilarityModel::related(std::string_view slug, std::size_t k) const {

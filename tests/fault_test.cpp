@@ -564,7 +564,11 @@ TEST_CASE(
                             << r.signal << ", stderr " << r.err);
         CHECK_FALSE(r.crashed());
         CHECK((r.code == 0 || r.code == 4));
-        if (always) CHECK(r.code == 4);
+        // otiose-related reads the model alone: a damaged Xapian table does
+        // not touch its answers.
+        bool reads_it = model || c < 2;
+        if (!reads_it) CHECK(r.code == 0);
+        if (always && reads_it) CHECK(r.code == 4);
         if (r.code != 0) {
           CHECK(lines(r.err) == 1);
           CHECK(r.err.rfind(tools_err_prefix[c] + path + ": ", 0) == 0);

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "process.h"
@@ -273,7 +274,9 @@ TEST_CASE("an index written in an older layout is rewritten whole by a plain run
     db.set_metadata("otiose:format", "1");
     db.commit();
   }
-  CHECK_THROWS_WITH(otiose::Searcher(dir / "index"), Catch::Contains("--rebuild"));
+  // Opening maps the model only; the first call that reads Xapian says so.
+  CHECK_THROWS_WITH(otiose::Searcher(dir / "index").search(kSeed, {}),
+                    Catch::Contains("--rebuild"));
   auto report = otiose::write_index(records, dir / "index", options());
   CHECK(report.written);
   CHECK(report.rebuilt);
@@ -423,4 +426,35 @@ TEST_CASE("a specimen's title is read without its record, and an unknown slug is
   otiose::Searcher s(dir / "index");
   for (const auto& r : records) CHECK(s.title(r.record.slug) == r.record.title);
   CHECK_THROWS_AS(s.title("no-such-specimen"), otiose::Error);
+}
+
+TEST_CASE("related lists, pasted ads and names are the model's: Xapian is never opened") {
+  TempDir dir;
+  otiose::Searcher s = indexed_catalogue(dir);
+  // The cards a search shows, before the Xapian side goes.
+  otiose::SearchOptions o;
+  o.related = 3;
+  auto hit = s.search("scrum master", o).hits.at(0);
+  REQUIRE(hit.related.size() == 3);
+  otiose::Searcher fresh(dir / "index");
+  std::filesystem::remove_all(fresh.generation() + "/xapian");
+
+  CHECK(fresh.resolve("Scrum Master") == "scrum-master");
+  CHECK(fresh.resolve("sr. scrum master") == "scrum-master");
+  CHECK_THROWS_WITH(fresh.resolve("scrum mastr"), Catch::Contains("closest: scrum-master"));
+  CHECK(fresh.title("scrum-master") == "Scrum Master");
+  auto related = fresh.related(hit.slug, 3);
+  REQUIRE(related.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(related[i].slug == hit.related[i].slug);
+    CHECK(related[i].title == hit.related[i].title);
+    CHECK(related[i].tagline == hit.related[i].tagline);
+    CHECK_FALSE(related[i].tagline.empty());
+  }
+  auto ad = fresh.match_text(otiose::test::seed_job_description(), 3);
+  REQUIRE_FALSE(ad.related.empty());
+  CHECK(ad.related[0].slug == kSeed);
+  CHECK(ad.related[0].title == "Senior Customer Service Manager");
+  // A search needs the tables it no longer has.
+  CHECK_THROWS_AS(fresh.search("scrum", {}), otiose::Error);
 }

@@ -5,15 +5,19 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <set>
 
 #include "process.h"
 #include "similarity/model_format.h"
+#include "similarity/names.h"
 #include "test_util.h"
 
 using otiose::SimilarityModel;
@@ -192,6 +196,43 @@ TEST_CASE("the seed job description finds its specimen first") {
   auto top = c.model->related_text(otiose::test::seed_job_description(), 3);
   REQUIRE_FALSE(top.empty());
   CHECK(top[0].slug == "senior-customer-service-manager");
+}
+
+TEST_CASE("the model has each specimen's card and resolves its names") {
+  Catalogue c;
+  std::map<std::string, std::set<std::string>> owners;  // name key -> slugs
+  for (const auto& r : c.corpus.records) {
+    owners[otiose::detail::name_key(r.record.title)].insert(r.record.slug);
+    for (const auto& a : r.record.aliases.value_or(std::vector<std::string>{}))
+      owners[otiose::detail::name_key(a)].insert(r.record.slug);
+  }
+  for (const auto& r : c.corpus.records) {
+    INFO(r.record.slug);
+    std::ptrdiff_t i = c.model->find(r.record.slug);
+    REQUIRE(i >= 0);
+    auto k = static_cast<std::size_t>(i);
+    CHECK(c.model->title(k) == r.record.title);
+    CHECK(c.model->tagline(k) == r.record.tagline);
+    // Its slug in any case, its title, and each alias no other specimen has.
+    std::string shouted = r.record.slug;
+    for (char& ch : shouted) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    CHECK(c.model->resolve(" " + shouted + " ") == i);
+    CHECK(c.model->resolve(r.record.title) == i);
+    for (const auto& a : r.record.aliases.value_or(std::vector<std::string>{}))
+      if (owners[otiose::detail::name_key(a)].size() == 1) CHECK(c.model->resolve(a) == i);
+  }
+  auto at = [&](std::string_view name) {
+    std::ptrdiff_t i = c.model->resolve(name);
+    return i < 0 ? std::string() : c.model->slug(static_cast<std::size_t>(i));
+  };
+  CHECK(at("Enterprise Architect") == "enterprise-architect");
+  CHECK(at("SCRUM MASTER") == "scrum-master");
+  CHECK(at("Certified ScrumMaster (CSM)") == "scrum-master");  // an alias
+  CHECK(at("Sr. Scrum Master") == "scrum-master");             // seniority is no part of a name
+  CHECK(at("scrum") == "");
+  CHECK(at("Senior") == "");
+  CHECK(at("") == "");
+  CHECK_THROWS_AS(c.model->title(c.model->size()), otiose::Error);
 }
 
 TEST_CASE("a damaged model file is a clear error naming the file") {

@@ -155,7 +155,7 @@ OTIOSE_EXPORT ModelBuildStats build_model(
 // naming the file. Every const member is safe to call from many threads.
 class OTIOSE_EXPORT SimilarityModel {
  public:
-  static constexpr std::uint32_t kFormatVersion = 4;
+  static constexpr std::uint32_t kFormatVersion = 5;
 
   // Maps `path` through `env` (nullptr: Env::Default()).
   explicit SimilarityModel(const std::string& path, Env* env = nullptr);
@@ -172,6 +172,15 @@ class OTIOSE_EXPORT SimilarityModel {
   // The specimen's position, or -1 when the model does not have it.
   std::ptrdiff_t find(std::string_view slug) const;
   std::string slug(std::size_t index) const;
+  // What its card shows: the record's title and tagline.
+  std::string title(std::size_t index) const;
+  std::string tagline(std::size_t index) const;
+
+  // The specimen `name` names, or -1: a slug in any case, a name that
+  // slugifies to one ("Enterprise Architect"), or a title or alias as
+  // name_key folds it ("Sr. Scrum Master") that one specimen has (of
+  // several, the one whose title it is).
+  std::ptrdiff_t resolve(std::string_view name) const;
 
   // The k specimens most like `slug`, best first (ties by slug ascending),
   // never itself, never one with cosine 0. k <= stored_k() reads the stored
