@@ -442,20 +442,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-std::string resolve_index_path(std::string_view flag) {
-  if (!flag.empty()) return std::string(flag);
-  if (const char* env = std::getenv("OTIOSE_INDEX"); env && *env) return env;
-  std::string base;
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) {
-    base = xdg;
-  } else if (const char* home = std::getenv("HOME"); home && *home) {
-    base = std::string(home) + "/.local/share";
-  } else {
-    throw Error(ErrorKind::kUsage, "no index given: pass --index DIR or set OTIOSE_INDEX");
-  }
-  return base + "/otiose/index";
-}
-
 IndexReport write_index(const std::vector<LoadedRecord>& records, const std::string& index_dir,
                         const IndexOptions& options) {
   auto start = std::chrono::steady_clock::now();

@@ -2,6 +2,7 @@
 
 #include <otiose/env.h>
 #include <otiose/error.h>
+#include <otiose/index.h>
 
 #include <nlohmann/json.hpp>
 
@@ -250,3 +251,21 @@ bool tables_changed(const std::vector<TableStamp>& stamps) {
 }
 
 }  // namespace otiose::detail
+
+namespace otiose {
+
+std::string resolve_index_path(std::string_view flag) {
+  if (!flag.empty()) return std::string(flag);
+  if (const char* env = std::getenv("OTIOSE_INDEX"); env && *env) return env;
+  std::string base;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) {
+    base = xdg;
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    base = std::string(home) + "/.local/share";
+  } else {
+    throw Error(ErrorKind::kUsage, "no index given: pass --index DIR or set OTIOSE_INDEX");
+  }
+  return base + "/otiose/index";
+}
+
+}  // namespace otiose

@@ -16,6 +16,7 @@
 
 #include "base/text.h"
 #include "layout/layout.h"
+#include "query/model_answers.h"
 #include "query/query_text.h"
 #include "query/snapshot.h"
 #include "query/snippets.h"
@@ -109,17 +110,7 @@ struct Searcher::Impl {
   // Set on a pinned Searcher (Searcher::pin): the only generation it reads.
   std::shared_ptr<const Snapshot> pinned;
 
-  std::string current_generation() const {
-    auto g = detail::current_generation(dir);
-    if (!g) {
-      std::error_code ec;
-      bool exists = std::filesystem::exists(dir, ec);
-      throw Error(ErrorKind::kIndex, (exists ? "no index in " : "no index at ") + dir +
-                                         ": build one with `otiose-index data --index " + dir +
-                                         "`");
-    }
-    return *g;
-  }
+  std::string current_generation() const { return detail::require_generation(dir); }
 
   // The snapshot of the generation current now; `stale` forces a fresh look.
   std::shared_ptr<const Snapshot> get(bool stale = false) const {
@@ -324,7 +315,7 @@ struct Searcher::Impl {
       if (o.group) hit.more = counts.of(hit.slug) - 1;
       hit.snippet = detail::make_snippet(mset, std::move(body), words, stemmer, o);
       if (o.related > 0 && s.model().find(hit.slug) >= 0)
-        hit.related = cards(s, s.model().related(hit.slug, o.related));
+        hit.related = detail::with_cards(s.model(), s.model().related(hit.slug, o.related));
       results.hits.push_back(std::move(hit));
     }
     // A field processor runs again when Xapian retries a query.
@@ -332,16 +323,6 @@ struct Searcher::Impl {
     results.warnings.erase(std::unique(results.warnings.begin(), results.warnings.end()),
                            results.warnings.end());
     return results;
-  }
-
-  std::vector<RelatedSpecimen> cards(const Snapshot& s,
-                                     const std::vector<Neighbour>& neighbours) const {
-    std::vector<RelatedSpecimen> out;
-    for (const auto& n : neighbours) {
-      detail::Card c = s.card(n.slug);
-      out.push_back({n.slug, c.title, c.tagline, n.match, n.cosine, {}});
-    }
-    return out;
   }
 };
 
@@ -390,13 +371,7 @@ SearchResults Searcher::search(std::string_view query_text, const SearchOptions&
 }
 
 std::string Searcher::resolve(std::string_view name) const {
-  auto s = impl_->get();
-  std::ptrdiff_t i = s->model().resolve(name);
-  if (i >= 0) return s->model().slug(static_cast<std::size_t>(i));
-  std::string list;
-  for (const auto& c : s->model().closest(name, 5)) list += (list.empty() ? "" : ", ") + c;
-  throw Error(ErrorKind::kNotFound, "no specimen \"" + std::string(name) + "\"" +
-                                        (list.empty() ? std::string() : "; closest: " + list));
+  return detail::resolve_name(impl_->get()->model(), name);
 }
 
 std::vector<std::string> Searcher::closest(std::string_view name, std::size_t k) const {
@@ -407,20 +382,11 @@ std::vector<std::string> Searcher::closest(std::string_view name, std::size_t k)
 // open the Xapian side of the index.
 std::vector<RelatedSpecimen> Searcher::related(std::string_view slug, std::size_t k) const {
   auto s = impl_->get();
-  return impl_->cards(*s, s->model().related(slug, k));
+  return detail::with_cards(s->model(), s->model().related(slug, k));
 }
 
 AdMatches Searcher::match_text(std::string_view text, std::size_t k) const {
-  auto s = impl_->get();
-  TextMatches found = s->model().match_text(text, k);
-  AdMatches out;
-  out.confident = found.confident;
-  out.reads_like = std::move(found.reads_like);
-  for (auto& m : found.matches) {
-    detail::Card c = s->card(m.slug);
-    out.related.push_back({m.slug, c.title, c.tagline, m.match, m.cosine, std::move(m.name)});
-  }
-  return out;
+  return detail::match_ad(impl_->get()->model(), text, k);
 }
 
 std::vector<RelatedSpecimen> Searcher::related_text(std::string_view text, std::size_t k) const {
@@ -455,10 +421,7 @@ std::shared_ptr<const std::vector<SpecimenSummary>> Searcher::catalogue() const 
 }
 
 std::string Searcher::title(std::string_view slug) const {
-  auto s = impl_->get();
-  std::ptrdiff_t i = s->model().find(slug);
-  if (i < 0) throw Error(ErrorKind::kNotFound, "no specimen \"" + std::string(slug) + "\"");
-  return s->model().title(static_cast<std::size_t>(i));
+  return detail::title_of(impl_->get()->model(), slug);
 }
 
 std::size_t Searcher::size() const {

@@ -142,13 +142,6 @@ std::optional<std::string> Snapshot::record_json(Xapian::Database& db,
   return parsed["record"].dump();
 }
 
-Card Snapshot::card(std::string_view slug) const {
-  std::ptrdiff_t i = model_.find(slug);
-  if (i < 0) return {};
-  auto k = static_cast<std::size_t>(i);
-  return {model_.title(k), model_.tagline(k)};
-}
-
 std::shared_ptr<const std::vector<SpecimenSummary>> Snapshot::catalogue(
     Xapian::Database& db) const {
   {

@@ -27,12 +27,6 @@
 
 namespace otiose::detail {
 
-// What a related-specimen card shows besides the match.
-struct Card {
-  std::string title;
-  std::string tagline;
-};
-
 // Xapian handles for one call: the database to search (every shard that
 // answered, combined), and which shards did not.
 struct Handles {
@@ -108,9 +102,6 @@ class Snapshot {
   // data ({"record": {...}, "type": "role"}), or nullopt for an unknown
   // slug. Throws Error(kIndex) for damaged data.
   std::optional<std::string> record_json(Xapian::Database& db, std::string_view slug) const;
-
-  // The card of `slug`, from the model (empty for an unknown slug).
-  Card card(std::string_view slug) const;
 
   // Every specimen, by slug: read on the first call, then shared.
   std::shared_ptr<const std::vector<SpecimenSummary>> catalogue(Xapian::Database& db) const;

@@ -457,4 +457,30 @@ TEST_CASE("related lists, pasted ads and names are the model's: Xapian is never 
   CHECK(ad.related[0].title == "Senior Customer Service Manager");
   // A search needs the tables it no longer has.
   CHECK_THROWS_AS(fresh.search("scrum", {}), otiose::Error);
+
+  // Matcher, which otiose-related uses, gives the same answers.
+  const otiose::Matcher m(dir / "index");
+  CHECK(m.generation() == fresh.generation());
+  CHECK(m.size() == fresh.size());
+  CHECK(m.resolve("sr. scrum master") == "scrum-master");
+  CHECK_THROWS_WITH(m.resolve("scrum mastr"), Catch::Contains("closest: scrum-master"));
+  CHECK(m.title("scrum-master") == "Scrum Master");
+  CHECK_THROWS_AS(m.title("no-such-role"), otiose::Error);
+  auto mine = m.related(hit.slug, 3);
+  REQUIRE(mine.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(mine[i].slug == related[i].slug);
+    CHECK(mine[i].title == related[i].title);
+    CHECK(mine[i].tagline == related[i].tagline);
+    CHECK(mine[i].match == related[i].match);
+    CHECK(mine[i].cosine == related[i].cosine);
+  }
+  auto ad2 = m.match_text(otiose::test::seed_job_description(), 3);
+  CHECK(ad2.confident == ad.confident);
+  REQUIRE(ad2.related.size() == ad.related.size());
+  CHECK(ad2.related[0].slug == ad.related[0].slug);
+  CHECK(ad2.related[0].match == ad.related[0].match);
+  CHECK(m.explain(kSeed, ad.related[1].slug, 5).size() ==
+        fresh.explain(kSeed, ad.related[1].slug, 5).size());
+  CHECK_THROWS_WITH(otiose::Matcher(dir / "none"), Catch::Contains("no index at"));
 }

@@ -1,4 +1,6 @@
 // otiose-related: the RELATED SPECIMENS section, for a specimen or a pasted text.
+// It reads the index's similarity model alone (otiose::Matcher): no Xapian
+// is opened, or linked.
 #include <otiose/env.h>
 #include <otiose/error.h>
 #include <otiose/index.h>
@@ -43,8 +45,7 @@ match); when even the best is under 50 the output says "no close specimen"
 and --json has "confident": false.
 
 Exit codes: 0 success; 2 usage; 3 unknown specimen (the message lists the
-closest); 4 no index or a damaged one; 5 the --file cannot be read; 7 a
-shard of a sharded index did not answer (--timeout).)");
+closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
   std::string specimen, index_flag, text, file;
   std::size_t top = 3, explain_terms = 5;
   bool json_out = false, explain = false;
@@ -62,10 +63,12 @@ shard of a sharded index did not answer (--timeout).)");
   app.add_option("--explain-terms", explain_terms, "Terms per explanation (default 5)")
       ->check(CLI::Range(1, 100));
   app.add_flag("--json", json_out, "Print JSON (the contract in README.md)");
-  otiose::SearcherOptions open;
-  app.add_option("--timeout", open.remote_timeout_ms,
-                 "A sharded index: milliseconds a remote shard may take (default 10000)")
-      ->check(CLI::Range(1, 3600000));
+  // Accepted as before; the answers come from the model, which a sharded
+  // index keeps beside its stub, so no shard is ever asked.
+  unsigned timeout_ms = 0;
+  app.add_option("--timeout", timeout_ms, "Ignored: no shard is contacted")
+      ->check(CLI::Range(1, 3600000))
+      ->group("");
   app.set_version_flag("--version", std::string(kTool) + " " + OTIOSE_VERSION);
   otiose::cli::add_colour_option(app);
   otiose::cli::add_generate_option(app);
@@ -79,31 +82,25 @@ shard of a sharded index did not answer (--timeout).)");
     if (file_opt->count() > 0)
       text = file == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
                          : otiose::Env::Default()->read_file(file);
-    otiose::Searcher searcher(otiose::resolve_index_path(index_flag), open);
+    // One generation's model answers all of it: the title, the list and
+    // the reasons never mix two indexes.
+    const otiose::Matcher matcher(otiose::resolve_index_path(index_flag));
     std::string slug, title;
     std::vector<otiose::RelatedSpecimen> related;
-    otiose::AdMatches matches;                            // by text
-    std::vector<std::vector<otiose::TermShare>> reasons;  // with --explain, one a related
-    // Each Searcher call answers from one generation, but this answer takes
-    // several: when otiose-index switched generations meanwhile, answer
-    // again, so the title, the list and the reasons never mix two indexes.
-    for (int attempt = 0; attempt < 10; ++attempt) {
-      std::string generation = searcher.generation();
-      if (by_text) {
-        matches = searcher.match_text(text, top);
-        related = matches.related;
-      } else {
-        slug = searcher.resolve(specimen);
-        title = searcher.title(slug);
-        related = searcher.related(slug, top);
-      }
-      reasons.clear();
-      if (explain)
-        for (const auto& r : related)
-          reasons.push_back(by_text ? searcher.explain_text(text, r.slug, explain_terms)
-                                    : searcher.explain(slug, r.slug, explain_terms));
-      if (searcher.generation() == generation) break;
+    otiose::AdMatches matches;  // by text
+    if (by_text) {
+      matches = matcher.match_text(text, top);
+      related = matches.related;
+    } else {
+      slug = matcher.resolve(specimen);
+      title = matcher.title(slug);
+      related = matcher.related(slug, top);
     }
+    std::vector<std::vector<otiose::TermShare>> reasons;  // with --explain, one a related
+    if (explain)
+      for (const auto& r : related)
+        reasons.push_back(by_text ? matcher.explain_text(text, r.slug, explain_terms)
+                                  : matcher.explain(slug, r.slug, explain_terms));
     if (json_out) {
       std::cout << otiose::cli::dump(
                        by_text ? otiose::cli::ad_answer_json(matches, explain ? &reasons : nullptr)

@@ -237,6 +237,44 @@ class OTIOSE_EXPORT Searcher {
   std::unique_ptr<Impl> impl_;
 };
 
+// The similarity side of an index alone: names, related specimens and
+// pasted ads, read from the generation's model and nothing else. For a
+// frontend that needs only these (otiose-related): it opens in the time it
+// takes to map one file, and a program that uses Matcher but not Searcher
+// links no Xapian. Answers from the generation current when it was opened
+// (open another to follow the index); the answers are Searcher's.
+// Thread-safe.
+class OTIOSE_EXPORT Matcher {
+ public:
+  // Opens the model of the index at `index_dir`'s current generation.
+  // Throws Error(kIndex) when there is no index, Error(kModel) when its
+  // model is missing or damaged.
+  explicit Matcher(const std::string& index_dir);
+  ~Matcher();
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+  Matcher(Matcher&&) noexcept;
+  Matcher& operator=(Matcher&&) noexcept;
+
+  // As Searcher's.
+  std::string resolve(std::string_view name) const;
+  std::vector<std::string> closest(std::string_view name, std::size_t k) const;
+  std::string title(std::string_view slug) const;
+  std::vector<RelatedSpecimen> related(std::string_view slug, std::size_t k) const;
+  AdMatches match_text(std::string_view text, std::size_t k) const;
+  std::vector<TermShare> explain(std::string_view a, std::string_view b, std::size_t n) const;
+  std::vector<TermShare> explain_text(std::string_view text, std::string_view slug,
+                                      std::size_t n) const;
+
+  const SimilarityModel& model() const;
+  std::size_t size() const;               // specimens
+  const std::string& generation() const;  // the generation directory it reads
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace otiose
 
 #endif  // OTIOSE_SEARCH_H_
