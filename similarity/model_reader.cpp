@@ -131,16 +131,22 @@ struct SimilarityModel::Impl {
   std::string_view slug(std::size_t i) const { return string_at(slug_table, i); }
   std::string_view term(std::size_t i) const { return string_at(term_table, i); }
 
-  // Offsets [a, b) of a CSR row or CSC column, verified, with its indices
-  // checked against `limit`.
-  std::pair<std::uint64_t, std::uint64_t> span(const std::uint64_t* ptr, const std::uint32_t* idx,
-                                               const double* val, std::size_t i,
-                                               std::uint64_t limit) const {
+  // Offsets [a, b) of a CSR row or CSC column, its bytes verified.
+  std::pair<std::uint64_t, std::uint64_t> verified_span(const std::uint64_t* ptr,
+                                                        const std::uint32_t* idx, const double* val,
+                                                        std::size_t i) const {
     check(ptr + i, 16);
     std::uint64_t a = ptr[i], b = ptr[i + 1];
     if (a > b || b > header->nnz) damaged("damaged similarity model (vector offsets)");
     check(idx + a, (b - a) * 4);
     check(val + a, (b - a) * 8);
+    return {a, b};
+  }
+  // The same, with its indices checked against `limit`.
+  std::pair<std::uint64_t, std::uint64_t> span(const std::uint64_t* ptr, const std::uint32_t* idx,
+                                               const double* val, std::size_t i,
+                                               std::uint64_t limit) const {
+    auto [a, b] = verified_span(ptr, idx, val, i);
     for (auto p = a; p < b; ++p)
       if (idx[p] >= limit) damaged("damaged similarity model (vector indices)");
     return {a, b};
@@ -218,7 +224,9 @@ struct SimilarityModel::Impl {
     std::vector<double> acc(n_docs(), 0.0);
     std::vector<std::uint32_t> touched;
     std::vector<Scored> scored;
-    for (const auto& q : query) span(col_ptr, col_idx, col_val, q.first, n_docs());
+    // accumulate() skips an index out of range itself: the columns, the
+    // bulk of a pasted ad's work, are read once.
+    for (const auto& q : query) verified_span(col_ptr, col_idx, col_val, q.first);
     detail::accumulate(query, col_ptr, col_idx, col_val, skip, acc, touched, scored, n_docs());
     return scored;
   }
