@@ -237,6 +237,14 @@ struct Metadata {
   std::string build;     // the generation's identity (kMetaBuild)
 };
 
+// Every database written here is in a generation no reader can see yet,
+// and is discarded whole if the run dies: Xapian need not sync each commit
+// (publish() makes every file durable once, before the switch).
+// DB_DANGEROUS would also skip keeping the old revision while writing, but
+// a write that fails then cannot be cancelled, and the error that says the
+// disk is full becomes "cancel() not supported" (fault_test).
+constexpr int kUnpublished = Xapian::DB_NO_SYNC;
+
 void set_metadata(Xapian::WritableDatabase& db, const IndexOptions& options, const Metadata& meta) {
   // Synonyms live in metadata: the searcher expands queries with them.
   db.set_metadata(detail::kMetaSynonyms, nlohmann::json(options.synonyms).dump());
@@ -286,7 +294,7 @@ void write_shards(const std::vector<LoadedRecord>& records, const Plan& plan,
   std::atomic<std::size_t> done{0};
   run_parallel(shards, threads, options, done, records.size(), [&](std::size_t k) {
     shard_dirs[k] = tmp + "/shard-" + std::to_string(k);
-    Xapian::WritableDatabase db(shard_dirs[k], Xapian::DB_CREATE);
+    Xapian::WritableDatabase db(shard_dirs[k], Xapian::DB_CREATE | kUnpublished);
     detail::DocumentMaker maker;
     detail::SpellingDelta spelling;
     // Contiguous ranges: the merged docids follow the corpus order.
@@ -330,7 +338,8 @@ void write_sharded(const std::vector<LoadedRecord>& records, const Plan& plan,
   std::atomic<std::size_t> done{0};
   std::vector<detail::SpellingDelta> spelling(shards);
   run_parallel(shards, threads, options, done, records.size(), [&](std::size_t k) {
-    Xapian::WritableDatabase db(shards_dir + "/" + std::to_string(k), Xapian::DB_CREATE);
+    Xapian::WritableDatabase db(shards_dir + "/" + std::to_string(k),
+                                Xapian::DB_CREATE | kUnpublished);
     detail::DocumentMaker maker;
     for (std::size_t i : members[k]) {
       const Record& r = records[i].record;
@@ -343,7 +352,7 @@ void write_sharded(const std::vector<LoadedRecord>& records, const Plan& plan,
     db.commit();
     db.close();
   });
-  Xapian::WritableDatabase local(tmp + "/" + detail::kLocalDir, Xapian::DB_CREATE);
+  Xapian::WritableDatabase local(tmp + "/" + detail::kLocalDir, Xapian::DB_CREATE | kUnpublished);
   for (const auto& delta : spelling) delta.apply(local);
   set_metadata(local, options, meta);
   local.commit();
@@ -356,7 +365,7 @@ void write_sharded(const std::vector<LoadedRecord>& records, const Plan& plan,
 void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
                  const CurrentIndex& current, const IndexOptions& options, const Metadata& meta,
                  const std::string& db_dir, const IndexReport& report) {
-  Xapian::WritableDatabase db(db_dir, Xapian::DB_CREATE_OR_OPEN);
+  Xapian::WritableDatabase db(db_dir, Xapian::DB_CREATE_OR_OPEN | kUnpublished);
   detail::DocumentMaker maker;
   detail::SpellingDelta spelling;
   const std::size_t total = report.added + report.updated + report.removed;
