@@ -537,15 +537,9 @@ std::ptrdiff_t SimilarityModel::resolve(std::string_view name) const {
   // or of several, the one whose title it is.
   const std::string key = detail::name_key(name);
   if (key.empty()) return -1;
-  std::vector<std::uint32_t> owners;
-  for (std::size_t n = Impl::lower_bound(impl_->n_names, key,
-                                         [&](std::size_t j) { return impl_->name_key(j); });
-       n < impl_->n_names && impl_->name_key(n) == key; ++n) {
-    impl_->check(impl_->name_owners + n, 4);
-    std::uint32_t owner = impl_->name_owners[n];
-    if (owner >= size()) impl_->damaged("damaged similarity model (names)");
-    if (std::find(owners.begin(), owners.end(), owner) == owners.end()) owners.push_back(owner);
-  }
+  std::vector<std::uint32_t> owners = impl_->named(key);
+  std::sort(owners.begin(), owners.end());
+  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
   if (owners.size() == 1) return owners[0];
   for (std::uint32_t owner : owners)
     if (detail::ascii_lower(title(owner)) == wanted) return owner;
