@@ -55,7 +55,7 @@ enum SectionId : std::uint32_t {
   kSectionCount = kBlockSums,
 };
 
-inline constexpr std::size_t kBlockSize = 16384;
+inline constexpr std::size_t kBlockSize = 4096;
 
 inline constexpr std::uint32_t kNoNeighbour = 0xFFFFFFFFu;
 

@@ -219,23 +219,22 @@ struct SimilarityModel::Impl {
     return v;
   }
 
-  // Every specimen's cosine with `query` but `skip`'s, those above 0.
-  std::vector<Scored> score_all(const detail::SparseVector& query, std::uint32_t skip) const {
-    std::vector<double> acc(n_docs(), 0.0);
-    std::vector<std::uint32_t> touched;
-    std::vector<Scored> scored;
-    // accumulate() skips an index out of range itself: the columns, the
-    // bulk of a pasted ad's work, are read once.
+  // Every specimen's cosine with `query`, by index. The columns, the bulk
+  // of a pasted ad's work, are verified first and read once.
+  std::vector<double> cosines(const detail::SparseVector& query) const {
     for (const auto& q : query) verified_span(col_ptr, col_idx, col_val, q.first);
-    detail::accumulate(query, col_ptr, col_idx, col_val, skip, acc, touched, scored, n_docs());
-    return scored;
+    std::vector<double> acc(n_docs(), 0.0);
+    detail::add_columns(query, col_ptr, col_idx, col_val, acc);
+    return acc;
   }
 
   std::vector<Neighbour> top(const detail::SparseVector& query, std::uint32_t skip,
                              std::size_t k) const {
-    std::vector<Scored> scored = score_all(query, skip);
-    detail::keep_best(scored, k);
-    return to_neighbours(scored);
+    const std::vector<double> cosine = cosines(query);
+    detail::TopK best(k);
+    for (std::uint32_t i = 0; i < cosine.size(); ++i)
+      if (cosine[i] > 0.0 && i != skip) best.offer({i, cosine[i]});
+    return to_neighbours(std::move(best).take());
   }
 
   int match_of(double cosine) const {
@@ -307,24 +306,41 @@ struct SimilarityModel::Impl {
   }
 
   TextMatches match_text(std::string_view text, std::size_t k) const {
-    const Counts counts = counts_of(text);  // tokenized once, for both vectors
-    std::vector<Scored> scored = score_all(vectorize(counts, true), detail::kNoNeighbour);
-    std::vector<double> cosine(n_docs(), 0.0);
-    for (const auto& s : scored) cosine[s.index] = s.score;
-    // The specimens the ad names as its own role, and how often.
-    std::vector<int> times(n_docs(), 0);
-    std::vector<std::string> named_as(n_docs());
+    // The specimens the ad names as its own role, how often, and the name
+    // it used first, by specimen.
+    struct Named {
+      std::uint32_t owner;
+      int times;
+      std::string key;
+    };
+    std::vector<Named> names;
     for (const auto& m :
          detail::self_mentions(text, [&](const std::string& key) { return named(key); }))
       for (std::uint32_t owner : m.owners) {
-        if (times[owner]++ == 0) {
-          named_as[owner] = m.key;
-          if (cosine[owner] == 0.0) scored.push_back({owner, 0.0});
-        }
+        auto it = std::find_if(names.begin(), names.end(),
+                               [&](const Named& n) { return n.owner == owner; });
+        if (it == names.end())
+          names.push_back({owner, 1, m.key});
+        else
+          ++it->times;
       }
-    for (auto& s : scored)
-      s.score = cosine[s.index] + ad.name_bonus * std::log1p(static_cast<double>(times[s.index]));
-    detail::keep_best(scored, k);
+    std::sort(names.begin(), names.end(),
+              [](const Named& a, const Named& b) { return a.owner < b.owner; });
+    const Counts counts = counts_of(text);  // tokenized once, for both vectors
+    const std::vector<double> cosine = cosines(vectorize(counts, true));
+    // Every specimen with a cosine above 0 or named competes; a named one
+    // scores name_bonus * ln(1 + times) more.
+    detail::TopK best(k);
+    auto name = names.begin();
+    for (std::uint32_t i = 0; i < cosine.size(); ++i) {
+      if (name != names.end() && name->owner == i) {
+        best.offer({i, cosine[i] + ad.name_bonus * std::log1p(static_cast<double>(name->times))});
+        ++name;
+      } else if (cosine[i] > 0.0) {
+        best.offer({i, cosine[i]});
+      }
+    }
+    const std::vector<Scored> scored = std::move(best).take();
     TextMatches out;
     auto [like, gap] = reference_gap(counts);
     if (gap > 0) {
@@ -341,8 +357,12 @@ struct SimilarityModel::Impl {
       m.score = s.score;
       m.match = static_cast<int>(
           std::lround(100.0 / (1.0 + std::exp(-ad.slope * (s.score - penalty - ad.confident)))));
-      m.named = times[s.index];
-      m.name = named_as[s.index];
+      auto it = std::lower_bound(names.begin(), names.end(), s.index,
+                                 [](const Named& n, std::uint32_t i) { return n.owner < i; });
+      if (it != names.end() && it->owner == s.index) {
+        m.named = it->times;
+        m.name = it->key;
+      }
       out.matches.push_back(std::move(m));
     }
     out.confident = !out.matches.empty() && out.matches.front().score - penalty >= ad.confident;

@@ -43,6 +43,23 @@ void keep_best(std::vector<Scored>& candidates, std::size_t k) {
   std::sort(candidates.begin(), candidates.end(), better);
 }
 
+void TopK::offer(Scored s) {
+  // `better` as the heap's order puts the worst kept at the front.
+  if (heap_.size() < k_) {
+    heap_.push_back(s);
+    std::push_heap(heap_.begin(), heap_.end(), better);
+  } else if (k_ > 0 && better(s, heap_.front())) {
+    std::pop_heap(heap_.begin(), heap_.end(), better);
+    heap_.back() = s;
+    std::push_heap(heap_.begin(), heap_.end(), better);
+  }
+}
+
+std::vector<Scored> TopK::take() && {
+  std::sort_heap(heap_.begin(), heap_.end(), better);
+  return std::move(heap_);
+}
+
 std::unordered_map<std::string, std::uint32_t> count_terms(
     std::string_view text, const TfidfConfig& config,
     const std::unordered_set<std::string>& stop_words) {

@@ -62,6 +62,20 @@ bool better(const Scored& a, const Scored& b);
 // Keeps the k best of `candidates`, sorted best first.
 void keep_best(std::vector<Scored>& candidates, std::size_t k);
 
+// The k best of a stream of candidates, as keep_best() would leave them,
+// holding no more than k at a time.
+class TopK {
+ public:
+  explicit TopK(std::size_t k) : k_(k) {}
+  void offer(Scored s);
+  // Best first.
+  std::vector<Scored> take() &&;
+
+ private:
+  std::size_t k_;
+  std::vector<Scored> heap_;  // its front the worst kept
+};
+
 // Term counts of a text, stop words removed.
 std::unordered_map<std::string, std::uint32_t> count_terms(
     std::string_view text, const TfidfConfig& config,
@@ -91,6 +105,21 @@ void accumulate(const SparseVector& query, const Ptr* col_ptr, const Idx* col_id
     acc[doc] = 0.0;
   }
   touched.clear();
+}
+
+// Adds one query vector's products with every specimen into the dense
+// `acc` (n_docs entries) through CSC arrays; an index out of range is
+// skipped.
+template <typename Ptr, typename Idx, typename Val>
+void add_columns(const SparseVector& query, const Ptr* col_ptr, const Idx* col_idx,
+                 const Val* col_val, std::vector<double>& acc) {
+  const std::size_t n_docs = acc.size();
+  for (const auto& [term, weight] : query) {
+    for (auto p = col_ptr[term]; p < col_ptr[term + 1]; ++p) {
+      auto doc = static_cast<std::size_t>(col_idx[p]);
+      if (doc < n_docs) acc[doc] += weight * col_val[p];
+    }
+  }
 }
 
 }  // namespace otiose::detail

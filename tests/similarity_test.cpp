@@ -18,6 +18,7 @@
 #include "process.h"
 #include "similarity/model_format.h"
 #include "similarity/names.h"
+#include "similarity/scoring.h"
 #include "test_util.h"
 
 using otiose::SimilarityModel;
@@ -415,4 +416,27 @@ TEST_CASE("the dense path for common terms agrees with scikit-learn on a larger 
     }
   }
   CHECK(mismatches == 0);
+}
+
+TEST_CASE("TopK keeps what keep_best keeps, in the same order, ties by index") {
+  // Scores from a few values only, so that ties are common.
+  std::vector<otiose::detail::Scored> all;
+  std::uint32_t seed = 12345;
+  for (std::uint32_t i = 0; i < 500; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    all.push_back({(i * 7919u) % 500u, static_cast<double>((seed >> 16) % 13) / 8.0});
+  }
+  for (std::size_t k : {0, 1, 3, 10, 499, 500, 800}) {
+    CAPTURE(k);
+    std::vector<otiose::detail::Scored> expected = all;
+    otiose::detail::keep_best(expected, k);
+    otiose::detail::TopK top(k);
+    for (const auto& s : all) top.offer(s);
+    std::vector<otiose::detail::Scored> got = std::move(top).take();
+    REQUIRE(got.size() == expected.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CHECK(got[i].index == expected[i].index);
+      CHECK(got[i].score == expected[i].score);
+    }
+  }
 }
