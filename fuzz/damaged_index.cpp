@@ -55,6 +55,7 @@
 #include "base/text.h"
 #include "fuzz_util.h"
 #include "layout/layout.h"
+#include "similarity/model_file.h"
 #include "similarity/model_format.h"
 
 namespace fs = std::filesystem;
@@ -279,31 +280,11 @@ bool upstream_failure(const Pristine& p) {
   return WIFEXITED(status) && WEXITSTATUS(status) == kUpstreamExit;
 }
 
-// Re-stamps a damaged model so that it passes the checksums: its block
-// sums (wherever its section table says they are, if that is in the file),
-// the header's checksum of them, and its size.
+// Re-stamps a damaged model so that it passes the checksums: its two levels
+// of sums (wherever its section table says they are, if that is in the
+// file), the header's checksum of them, and its size.
 void restamp_model(std::string& bytes) {
-  namespace d = otiose::detail;
-  if (bytes.size() < sizeof(d::Header)) return;
-  auto* base = reinterpret_cast<unsigned char*>(bytes.data());
-  d::Header h;
-  std::memcpy(&h, base, sizeof h);
-  h.file_size = bytes.size();
-  d::Section sums{};
-  const std::size_t entry = sizeof(d::Header) + (d::kBlockSums - 1) * sizeof(d::Section);
-  if (entry + sizeof sums <= bytes.size()) std::memcpy(&sums, base + entry, sizeof sums);
-  if (sums.offset >= sizeof(d::Header) && sums.offset <= bytes.size() &&
-      sums.size <= bytes.size() - sums.offset) {
-    const std::size_t covered = sums.offset - sizeof(d::Header);
-    for (std::size_t b = 0; b * 8 + 8 <= sums.size && b * d::kBlockSize < covered; ++b) {
-      std::size_t from = b * d::kBlockSize;
-      std::uint64_t sum =
-          d::checksum(base + sizeof(d::Header) + from, std::min(d::kBlockSize, covered - from));
-      std::memcpy(base + sums.offset + b * 8, &sum, 8);
-    }
-    h.checksum = d::checksum(base + sums.offset, sums.size);
-  }
-  std::memcpy(base, &h, sizeof h);
+  otiose::detail::stamp_sums(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size());
 }
 
 }  // namespace

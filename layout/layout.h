@@ -37,7 +37,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 12;
+inline constexpr int kIndexFormat = 13;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";

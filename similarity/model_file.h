@@ -17,8 +17,8 @@ class Env;
 namespace otiose::detail {
 
 // Collects the file's sections in order, then writes the file whole: the
-// header, the section table, the sections (8-byte aligned) and the block
-// sums that cover them.
+// header, the section table, the sections (8-byte aligned) and the two
+// levels of sums that cover them.
 class ModelFileWriter {
  public:
   template <typename T>
@@ -36,6 +36,13 @@ class ModelFileWriter {
   std::vector<Section> sections_;
   std::vector<std::vector<unsigned char>> blobs_;
 };
+
+// Stamps a model file's sums in place, as write() does last: kBlockSums
+// over the sections, kSumSums over kBlockSums, the header's checksum over
+// kSumSums, and its file_size. Bytes that are not a well-formed model (the
+// fuzz harness re-stamps damaged ones, so that damage reaches the
+// structure) are stamped as far as their section table's bounds allow.
+void stamp_sums(unsigned char* file, std::size_t size);
 
 // A string table section: u32 offsets[n + 1], then the strings' bytes.
 std::vector<unsigned char> string_table(const std::vector<std::string>& strings);

@@ -2,12 +2,14 @@
 // (private). Changing anything here changes the format: bump the version.
 //
 // A little-endian file: a fixed Header, a table of Sections, then the
-// sections, each 8-byte aligned, the last being kBlockSums: a checksum of
-// every kBlockSize bytes from the end of the header up to kBlockSums itself.
-// The header's `checksum` covers kBlockSums. A reader verifies the header,
-// kBlockSums and the table at open, and every other block the first time it
-// reads from it: opening costs the same at any size, and a damaged byte is
-// still reported before it is used.
+// sections, each 8-byte aligned, the last two being the sums: kBlockSums, a
+// checksum of every kBlockSize bytes from the end of the header up to
+// kBlockSums itself, and kSumSums, a checksum of every kBlockSize bytes of
+// kBlockSums. The header's `checksum` covers kSumSums. A reader verifies the
+// header and kSumSums at open (8 bytes per 2 MiB of model), and any other
+// block, and the block of sums vouching for it, the first time it reads from
+// it: opening costs next to nothing at any size, and a damaged byte is still
+// reported before it is used.
 #ifndef OTIOSE_SIMILARITY_MODEL_FORMAT_H_
 #define OTIOSE_SIMILARITY_MODEL_FORMAT_H_
 
@@ -52,9 +54,11 @@ enum SectionId : std::uint32_t {
   kCardTitles,    // u32 offsets[n_docs + 1], then the titles' bytes
   kCardTaglines,  // u32 offsets[n_docs + 1], then the taglines' bytes
   kBlockSums,     // u64 checksum of each kBlockSize bytes after the header
-  kSectionCount = kBlockSums,
+  kSumSums,       // u64 checksum of each kBlockSize bytes of kBlockSums
+  kSectionCount = kSumSums,
 };
 
+// A page: the blocks a read verifies are the pages it maps.
 inline constexpr std::size_t kBlockSize = 4096;
 
 inline constexpr std::uint32_t kNoNeighbour = 0xFFFFFFFFu;
@@ -64,7 +68,7 @@ struct Header {
   std::uint32_t version;
   std::uint32_t header_size;  // sizeof(Header)
   std::uint64_t file_size;
-  std::uint64_t checksum;  // of the kBlockSums section
+  std::uint64_t checksum;  // of the kSumSums section
   std::uint32_t n_docs;
   std::uint32_t n_terms;
   std::uint64_t nnz;

@@ -38,8 +38,11 @@ struct SimilarityModel::Impl {
   const detail::Header* header = nullptr;
   const unsigned char* base = nullptr;
   std::uint64_t covered = 0;  // bytes after the header that the block sums cover
-  const std::uint64_t* block_sums = nullptr;
-  std::unique_ptr<std::atomic<bool>[]> verified;  // per block
+  const unsigned char* block_sums = nullptr;
+  std::uint64_t block_sums_size = 0;
+  const std::uint64_t* sum_sums = nullptr;  // verified at open
+  // Bit b: block b (of the covered bytes; of the block sums) verified.
+  std::unique_ptr<std::atomic<std::uint64_t>[]> verified, sums_verified;
   StringTable slug_table;
   StringTable term_table;
   const double* idf = nullptr;
@@ -102,6 +105,28 @@ struct SimilarityModel::Impl {
   std::size_t n_docs() const { return header->n_docs; }
   std::size_t n_terms() const { return header->n_terms; }
 
+  static bool is_set(const std::atomic<std::uint64_t>* bits, std::size_t b) {
+    return (bits[b / 64].load(std::memory_order_acquire) >> (b % 64)) & 1;
+  }
+  static void set(std::atomic<std::uint64_t>* bits, std::size_t b) {
+    bits[b / 64].fetch_or(std::uint64_t{1} << (b % 64), std::memory_order_release);
+  }
+
+  // Block b's stored sum, its block of sums verified the first time.
+  std::uint64_t block_sum(std::size_t b) const {
+    const std::size_t page = b * 8 / detail::kBlockSize;
+    if (!is_set(sums_verified.get(), page)) {
+      std::size_t start = page * detail::kBlockSize;
+      std::size_t length = std::min<std::size_t>(detail::kBlockSize, block_sums_size - start);
+      if (detail::checksum(block_sums + start, length) != sum_sums[page])
+        damaged("damaged similarity model (checksum mismatch in the block sums)");
+      set(sums_verified.get(), page);
+    }
+    std::uint64_t sum;
+    std::memcpy(&sum, block_sums + b * 8, 8);
+    return sum;
+  }
+
   // Verifies the blocks holding [p, p + size) the first time they are read.
   // Callers keep p within the sections, which open() bounds.
   void check(const void* p, std::size_t size) const {
@@ -110,14 +135,14 @@ struct SimilarityModel::Impl {
                 sizeof(detail::Header);
     for (std::size_t b = from / detail::kBlockSize, last = (from + size - 1) / detail::kBlockSize;
          b <= last; ++b) {
-      if (verified[b].load(std::memory_order_acquire)) continue;
+      if (is_set(verified.get(), b)) continue;
       std::size_t start = b * detail::kBlockSize;
       std::size_t length = std::min<std::size_t>(detail::kBlockSize, covered - start);
-      if (detail::checksum(base + sizeof(detail::Header) + start, length) != block_sums[b])
+      if (detail::checksum(base + sizeof(detail::Header) + start, length) != block_sum(b))
         damaged("damaged similarity model (checksum mismatch in bytes " +
                 std::to_string(sizeof(detail::Header) + start) + "-" +
                 std::to_string(sizeof(detail::Header) + start + length) + ")");
-      verified[b].store(true, std::memory_order_release);
+      set(verified.get(), b);
     }
   }
 
@@ -419,20 +444,27 @@ struct SimilarityModel::Impl {
         sizeof(detail::Header) + header->section_count * sizeof(detail::Section) > map_size)
       damaged("damaged similarity model (section table)");
     auto table = reinterpret_cast<const detail::Section*>(base + sizeof(detail::Header));
-    // The block sums, then the table: read before they are verified, so
-    // bounds first.
+    // The sums, then the table: read before they are verified, so bounds
+    // first.
     const detail::Section& sums = table[detail::kBlockSums - 1];
+    const detail::Section& top = table[detail::kSumSums - 1];
     if (sums.id != detail::kBlockSums || sums.offset % 8 != 0 ||
         sums.offset < sizeof(detail::Header) || sums.offset > map_size ||
-        sums.size != map_size - sums.offset)
+        sums.size > map_size - sums.offset || top.id != detail::kSumSums ||
+        top.offset != sums.offset + sums.size || top.size != map_size - top.offset)
       damaged("damaged similarity model (block sums)");
     covered = sums.offset - sizeof(detail::Header);
-    std::uint64_t blocks = (covered + detail::kBlockSize - 1) / detail::kBlockSize;
-    if (sums.size != blocks * 8) damaged("damaged similarity model (block sums)");
-    if (detail::checksum(base + sums.offset, sums.size) != header->checksum)
+    const std::uint64_t blocks = (covered + detail::kBlockSize - 1) / detail::kBlockSize;
+    const std::uint64_t pages = (blocks * 8 + detail::kBlockSize - 1) / detail::kBlockSize;
+    if (sums.size != blocks * 8 || top.size != pages * 8)
+      damaged("damaged similarity model (block sums)");
+    if (detail::checksum(base + top.offset, top.size) != header->checksum)
       damaged("damaged similarity model (checksum mismatch in the block sums)");
-    block_sums = reinterpret_cast<const std::uint64_t*>(base + sums.offset);
-    verified = std::make_unique<std::atomic<bool>[]>(blocks);
+    block_sums = base + sums.offset;
+    block_sums_size = sums.size;
+    sum_sums = reinterpret_cast<const std::uint64_t*>(base + top.offset);
+    verified = std::make_unique<std::atomic<std::uint64_t>[]>((blocks + 63) / 64);
+    sums_verified = std::make_unique<std::atomic<std::uint64_t>[]>((pages + 63) / 64);
     check(table, header->section_count * sizeof(detail::Section));
     const std::uint64_t n = header->n_docs, t = header->n_terms, nnz = header->nnz,
                         k = header->top_k;

@@ -19,6 +19,7 @@
 #include <functional>
 
 #include "layout/layout.h"
+#include "similarity/model_file.h"
 #include "similarity/model_format.h"
 #include "test_util.h"
 
@@ -49,26 +50,10 @@ std::string small_model(const std::string& path) {
   return otiose::test::read_file(path);
 }
 
-// Re-stamps a model's block sums, the header's checksum of them and its
-// size, as fuzz/damaged_index.cpp does: damage then reaches the structure.
+// Re-stamps a model's sums and size, as fuzz/damaged_index.cpp does: damage
+// then reaches the structure.
 void restamp(std::string& bytes) {
-  namespace d = otiose::detail;
-  auto* base = reinterpret_cast<unsigned char*>(bytes.data());
-  d::Header h;
-  std::memcpy(&h, base, sizeof h);
-  d::Section sums;
-  std::memcpy(&sums, base + sizeof h + (d::kBlockSums - 1) * sizeof(d::Section), sizeof sums);
-  REQUIRE(sums.offset + sums.size <= bytes.size());
-  const std::size_t covered = sums.offset - sizeof h;
-  for (std::size_t b = 0; b * d::kBlockSize < covered; ++b) {
-    std::size_t from = b * d::kBlockSize;
-    std::uint64_t sum =
-        d::checksum(base + sizeof h + from, std::min(d::kBlockSize, covered - from));
-    std::memcpy(base + sums.offset + b * 8, &sum, 8);
-  }
-  h.file_size = bytes.size();
-  h.checksum = d::checksum(base + sums.offset, sums.size);
-  std::memcpy(base, &h, sizeof h);
+  otiose::detail::stamp_sums(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size());
 }
 
 otiose::detail::Section section(const std::string& bytes, otiose::detail::SectionId id) {

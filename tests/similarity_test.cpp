@@ -289,6 +289,31 @@ TEST_CASE("a damaged model file is a clear error naming the file") {
                       Catch::Contains("late.bin") && Catch::Contains("checksum mismatch"));
     CHECK_THROWS_WITH(damaged.verify(), Catch::Contains("checksum mismatch"));
   }
+  SECTION("the block sums are vouched for by the sums of them") {
+    auto section = [&](otiose::detail::SectionId id) {
+      otiose::detail::Section s{};
+      std::memcpy(&s,
+                  bytes.data() + sizeof(otiose::detail::Header) +
+                      (id - 1) * sizeof(otiose::detail::Section),
+                  sizeof s);
+      return s;
+    };
+    // A flipped block sum: found by the first read of a block its page of
+    // sums vouches for (here the section table's, at open).
+    std::string flipped = bytes;
+    flipped[section(otiose::detail::kBlockSums).offset + 3] ^= 0x10;
+    otiose::test::write_file(c.dir / "sums.bin", flipped);
+    CHECK_THROWS_WITH(
+        SimilarityModel(c.dir / "sums.bin").verify(),
+        Catch::Contains("sums.bin") && Catch::Contains("checksum mismatch in the block sums"));
+    // A flipped sum of sums fails the open.
+    flipped = bytes;
+    flipped[section(otiose::detail::kSumSums).offset + 1] ^= 0x10;
+    otiose::test::write_file(c.dir / "top.bin", flipped);
+    CHECK_THROWS_WITH(
+        SimilarityModel(c.dir / "top.bin"),
+        Catch::Contains("top.bin") && Catch::Contains("checksum mismatch in the block sums"));
+  }
   SECTION("another format version") {
     std::string other = bytes;
     other[8] = 99;

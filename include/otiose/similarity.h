@@ -155,7 +155,7 @@ OTIOSE_EXPORT ModelBuildStats build_model(
 // naming the file. Every const member is safe to call from many threads.
 class OTIOSE_EXPORT SimilarityModel {
  public:
-  static constexpr std::uint32_t kFormatVersion = 6;
+  static constexpr std::uint32_t kFormatVersion = 7;
 
   // Maps `path` through `env` (nullptr: Env::Default()).
   explicit SimilarityModel(const std::string& path, Env* env = nullptr);
