@@ -121,17 +121,64 @@ std::string slugify(std::string_view name) {
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  // Three rows of the optimal-string-alignment table.
-  std::vector<std::size_t> before(b.size() + 1), previous(b.size() + 1), row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  return edit_distance(a, b, std::max(a.size(), b.size()));
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  limit = std::min(limit, std::max(a.size(), b.size()));  // never more than that
+  const std::size_t far = limit + 1;
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit) return far;
+  if (limit < std::max(a.size(), b.size())) {
+    // Each edit changes the letters counted on each side by one at most.
+    int count[256] = {};
+    for (unsigned char c : a) ++count[c];
+    for (unsigned char c : b) --count[c];
+    std::size_t extra = 0, missing = 0;  // in a and not in b; the other way
+    auto settle = [&](unsigned char c) {
+      if (count[c] > 0) extra += static_cast<std::size_t>(count[c]);
+      if (count[c] < 0) missing += static_cast<std::size_t>(-count[c]);
+      count[c] = 0;
+    };
+    for (unsigned char c : a) settle(c);
+    for (unsigned char c : b) settle(c);
+    if (std::max(extra, missing) > limit) return far;
+  }
+  // Three rows of the optimal-string-alignment table, on the stack for
+  // the names and words this is mostly asked about. Cells off the band
+  // read as `far`.
+  constexpr std::size_t kShort = 64;
+  std::size_t stack[3][kShort + 1];
+  std::vector<std::size_t> heap;
+  std::size_t *before = stack[0], *previous = stack[1], *row = stack[2];
+  if (b.size() > kShort) {
+    heap.resize(3 * (b.size() + 1));
+    before = heap.data();
+    previous = before + b.size() + 1;
+    row = previous + b.size() + 1;
+  }
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    before[j] = far;
+    previous[j] = std::min(j, far);
+  }
+  bool previous_past = false;  // every cell of `previous` above the limit
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      row[j] = std::min(
+    const std::size_t lo = i > limit ? i - limit : 1, hi = std::min(b.size(), i + limit);
+    row[0] = std::min(i, far);
+    if (lo > 1) row[lo - 1] = far;
+    std::size_t least = row[0];
+    for (std::size_t j = lo; j <= hi; ++j) {
+      std::size_t v = std::min(
           {previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        row[j] = std::min(row[j], before[j - 2] + 1);
+        v = std::min(v, before[j - 2] + 1);
+      row[j] = std::min(v, far);
+      least = std::min(least, row[j]);
     }
+    if (hi < b.size()) row[hi + 1] = far;
+    // A cell draws on the two rows above it, each step adding to them.
+    const bool past = least > limit;
+    if (past && previous_past) return far;
+    previous_past = past;
     std::swap(before, previous);
     std::swap(previous, row);
   }

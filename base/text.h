@@ -40,6 +40,10 @@ std::string slugify(std::string_view name);
 // neighbours, 1 each (the optimal string alignment distance).
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
+// The same when it is at most `limit`, else limit + 1: a band of the table
+// 2 * limit + 1 wide, left as soon as two rows are past the limit.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit);
+
 // Follows a JSON text byte by byte: whether the byte fed is outside every
 // string (a quote that opens or closes one counts as inside).
 class JsonStrings {

@@ -635,46 +635,69 @@ std::vector<std::string> SimilarityModel::closest(std::string_view name, std::si
   std::string compact;  // "c s m" -> "csm"
   for (char c : typed)
     if (c != ' ') compact += c;
-  if (compact.empty()) return {};
+  if (compact.empty() || k == 0) return {};
   // How far a name key is from what was typed: (an acronym 0, a name
   // containing it 1, else 2 + the edits to the name or to one of its words
-  // plus one), then the edits to the whole name.
+  // plus one), then the edits to the whole name; kFar for a key certainly
+  // further than `limit`, so that most keys cost a length comparison.
   using Distance = std::pair<std::size_t, std::size_t>;
-  auto distance = [&](std::string_view key) -> Distance {
+  const Distance kFar{SIZE_MAX, SIZE_MAX};
+  auto distance = [&](std::string_view key, const Distance& limit) -> Distance {
     std::string initials;
     bool start = true;
     for (char c : key) {
       if (start && c != ' ') initials += c;
       start = c == ' ';
     }
-    std::size_t whole = detail::edit_distance(typed, key);
-    if (initials.size() >= 2 && initials == compact) return {0, whole};
-    if (key.find(typed) != std::string_view::npos) return {1, whole};
-    std::size_t d = whole;
-    for (std::size_t from = 0; from < key.size();) {
+    std::size_t kind = initials.size() >= 2 && initials == compact ? 0
+                       : key.find(typed) != std::string_view::npos ? 1
+                                                                   : 2;
+    if (kind < 2) {
+      if (kind > limit.first) return kFar;
+      return {kind,
+              detail::edit_distance(typed, key, kind == limit.first ? limit.second : SIZE_MAX)};
+    }
+    if (limit.first < 2) return kFar;
+    const std::size_t most = limit.first - 2;  // the edits that can still place
+    std::size_t d = detail::edit_distance(typed, key, most);
+    for (std::size_t from = 0; from < key.size() && d >= 2;) {
       std::size_t to = std::min(key.find(' ', from), key.size());
-      d = std::min(d, 1 + detail::edit_distance(typed, key.substr(from, to - from)));
+      d = std::min(d, 1 + detail::edit_distance(typed, key.substr(from, to - from), d - 2));
       from = to + 1;
     }
-    return {2 + d, whole};
+    if (d > most) return kFar;
+    return {2 + d, detail::edit_distance(typed, key, d < most ? SIZE_MAX : limit.second)};
   };
-  std::vector<Distance> best(size(), {SIZE_MAX, SIZE_MAX});
-  for (std::size_t i = 0; i < size(); ++i) {
-    std::string slug_words(impl_->slug(i));
-    std::replace(slug_words.begin(), slug_words.end(), '-', ' ');
-    best[i] = distance(slug_words);
-  }
+  // Each specimen's keys: its slug's words, then its titles and aliases.
+  std::vector<std::uint32_t> first(size() + 1, 0), keys(impl_->n_names);
   for (std::size_t n = 0; n < impl_->n_names; ++n) {
     impl_->check(impl_->name_owners + n, 4);
-    std::uint32_t owner = impl_->name_owners[n];
-    if (owner < size()) best[owner] = std::min(best[owner], distance(impl_->name_key(n)));
+    if (impl_->name_owners[n] < size()) ++first[impl_->name_owners[n] + 1];
   }
-  std::vector<std::pair<Distance, std::string>> ranked;
-  for (std::size_t i = 0; i < size(); ++i)
-    ranked.emplace_back(best[i], std::string(impl_->slug(i)));
-  std::sort(ranked.begin(), ranked.end());
+  for (std::size_t i = 0; i < size(); ++i) first[i + 1] += first[i];
+  {
+    std::vector<std::uint32_t> at(first.begin(), first.end() - 1);
+    for (std::size_t n = 0; n < impl_->n_names; ++n)
+      if (impl_->name_owners[n] < size())
+        keys[at[impl_->name_owners[n]]++] = static_cast<std::uint32_t>(n);
+  }
+  // The k closest, best first; ties by slug, which is index order, so a
+  // later specimen must be strictly closer to displace one.
+  std::vector<std::pair<Distance, std::size_t>> best;
+  for (std::size_t i = 0; i < size(); ++i) {
+    const Distance limit = best.size() < k ? kFar : best.back().first;
+    std::string slug_words(impl_->slug(i));
+    std::replace(slug_words.begin(), slug_words.end(), '-', ' ');
+    Distance mine = distance(slug_words, limit);
+    for (std::uint32_t n = first[i]; n < first[i + 1]; ++n)
+      mine = std::min(mine, distance(impl_->name_key(keys[n]), std::min(limit, mine)));
+    if (mine == kFar || (best.size() == k && !(mine < limit))) continue;
+    auto at = std::upper_bound(best.begin(), best.end(), std::make_pair(mine, i));
+    best.insert(at, {mine, i});
+    if (best.size() > k) best.pop_back();
+  }
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < ranked.size() && i < k; ++i) out.push_back(ranked[i].second);
+  for (const auto& [d, i] : best) out.emplace_back(impl_->slug(i));
   return out;
 }
 

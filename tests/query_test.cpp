@@ -166,6 +166,25 @@ TEST_CASE("spelling: close words from the index, the catalogue's combination fir
   CHECK(candidates.front().distance == 1);
   CHECK(otiose::detail::edit_distance("oversigth", "oversight") == 1);  // a swap is one edit
   CHECK(otiose::detail::edit_distance("meetngs", "means") == 3);
+  // The bounded distance is the distance up to its limit, limit + 1 past it.
+  std::uint32_t seed = 7;
+  auto random_word = [&](std::size_t most) {
+    seed = seed * 1103515245u + 12345u;
+    std::string w((seed >> 16) % (most + 1), 'a');
+    for (char& c : w) {
+      seed = seed * 1103515245u + 12345u;
+      c = static_cast<char>('a' + (seed >> 16) % 4);  // few letters: many near pairs
+    }
+    return w;
+  };
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string a = random_word(trial < 2900 ? 12 : 90), b = random_word(trial < 2900 ? 12 : 90);
+    std::size_t full = otiose::detail::edit_distance(a, b);
+    for (std::size_t limit : {0, 1, 2, 3, 5, 8, 100}) {
+      CAPTURE(a, b, limit);
+      CHECK(otiose::detail::edit_distance(a, b, limit) == std::min(full, limit + 1));
+    }
+  }
   struct Case {
     const char* typed;
     std::optional<std::string> suggestion;

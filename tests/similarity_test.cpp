@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -234,6 +235,60 @@ TEST_CASE("the model has each specimen's card and resolves its names") {
   CHECK(at("Senior") == "");
   CHECK(at("") == "");
   CHECK_THROWS_AS(c.model->title(c.model->size()), otiose::Error);
+}
+
+TEST_CASE("closest names the specimens an exhaustive comparison would, in its order") {
+  Catalogue c;
+  // The definition in similarity.h, every key compared in full.
+  auto reference = [&](std::string_view name, std::size_t k) {
+    std::string typed = otiose::detail::name_key(name), compact;
+    for (char ch : typed)
+      if (ch != ' ') compact += ch;
+    using Distance = std::pair<std::size_t, std::size_t>;
+    auto distance = [&](const std::string& key) -> Distance {
+      std::string initials;
+      for (std::size_t i = 0; i < key.size(); ++i)
+        if (key[i] != ' ' && (i == 0 || key[i - 1] == ' ')) initials += key[i];
+      std::size_t whole = otiose::detail::edit_distance(typed, key);
+      if (initials.size() >= 2 && initials == compact) return {0, whole};
+      if (key.find(typed) != std::string::npos) return {1, whole};
+      std::size_t d = whole;
+      std::size_t from = 0;
+      while (from < key.size()) {
+        std::size_t to = std::min(key.find(' ', from), key.size());
+        d = std::min(d, 1 + otiose::detail::edit_distance(typed, key.substr(from, to - from)));
+        from = to + 1;
+      }
+      return {2 + d, whole};
+    };
+    std::vector<std::pair<Distance, std::string>> ranked;
+    for (const auto& r : c.corpus.records) {
+      std::string words = r.record.slug;
+      std::replace(words.begin(), words.end(), '-', ' ');
+      Distance best = distance(words);
+      std::vector<std::string> names{r.record.title};
+      for (const auto& a : r.record.aliases.value_or(std::vector<std::string>{}))
+        names.push_back(a);
+      for (const auto& n : names) {
+        std::string key = otiose::detail::name_key(n);
+        if (!key.empty()) best = std::min(best, distance(key));
+      }
+      ranked.emplace_back(best, r.record.slug);
+    }
+    std::sort(ranked.begin(), ranked.end());
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < ranked.size() && i < k; ++i) out.push_back(ranked[i].second);
+    return out;
+  };
+  for (const char* typed :
+       {"scrum mastr", "enterprize architekt", "CSM", "architect", "data", "zzzz", "a",
+        "senior customer service manger", "prodct ownr", "qa", "devops engineeer",
+        "Head of Strategic Oversight", "technical writter", "the", "x y z"})
+    for (std::size_t k : {1, 3, 5, 20, 1000}) {
+      CAPTURE(typed, k);
+      CHECK(c.model->closest(typed, k) == reference(typed, k));
+    }
+  CHECK(c.model->closest("scrum", 0).empty());
 }
 
 TEST_CASE("a damaged model file is a clear error naming the file") {
