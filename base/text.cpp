@@ -131,16 +131,17 @@ std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t li
   if (limit < std::max(a.size(), b.size())) {
     // Each edit changes the letters counted on each side by one at most.
     int count[256] = {};
-    for (unsigned char c : a) ++count[c];
-    for (unsigned char c : b) --count[c];
+    auto at = [&](char c) -> int& { return count[static_cast<unsigned char>(c)]; };
+    for (char c : a) ++at(c);
+    for (char c : b) --at(c);
     std::size_t extra = 0, missing = 0;  // in a and not in b; the other way
-    auto settle = [&](unsigned char c) {
-      if (count[c] > 0) extra += static_cast<std::size_t>(count[c]);
-      if (count[c] < 0) missing += static_cast<std::size_t>(-count[c]);
-      count[c] = 0;
+    auto settle = [&](char c) {
+      if (at(c) > 0) extra += static_cast<std::size_t>(at(c));
+      if (at(c) < 0) missing += static_cast<std::size_t>(-at(c));
+      at(c) = 0;
     };
-    for (unsigned char c : a) settle(c);
-    for (unsigned char c : b) settle(c);
+    for (char c : a) settle(c);
+    for (char c : b) settle(c);
     if (std::max(extra, missing) > limit) return far;
   }
   // Three rows of the optimal-string-alignment table, on the stack for
