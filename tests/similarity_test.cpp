@@ -498,6 +498,40 @@ TEST_CASE("the dense path for common terms agrees with scikit-learn on a larger 
   CHECK(mismatches == 0);
 }
 
+TEST_CASE("a damaged page of block sums fails the reads it vouches for, not the others") {
+  // A model of several pages of block sums (each page vouches for 2 MiB).
+  TempDir dir;
+  otiose::test::write_file(dir / "c.jsonl", otiose::test::generated_corpus(6000, "Sums"));
+  otiose::Corpus corpus = otiose::load_corpus({dir / "c.jsonl"});
+  std::vector<const otiose::Record*> records;
+  for (const auto& r : corpus.records) records.push_back(&r.record);
+  otiose::build_model(records,
+                      otiose::load_tfidf_config(otiose::test::source_path("similarity/tfidf.json")),
+                      dir / "model.bin", 0);
+  std::string bytes = otiose::test::read_file(dir / "model.bin");
+  namespace d = otiose::detail;
+  auto section = [&](d::SectionId id) {
+    d::Section s{};
+    std::memcpy(&s, bytes.data() + sizeof(d::Header) + (id - 1) * sizeof(d::Section), sizeof s);
+    return s;
+  };
+  // A page of sums vouching only for the vectors (CSR and CSC), which
+  // opening and name look-ups never read.
+  const std::size_t page_bytes = d::kBlockSize / 8 * d::kBlockSize;
+  const std::size_t from = section(d::kRowIdx).offset - sizeof(d::Header);
+  const std::size_t to = section(d::kColVal).offset + section(d::kColVal).size - sizeof(d::Header);
+  const std::size_t page = (from + page_bytes - 1) / page_bytes;
+  REQUIRE((page + 1) * page_bytes <= to);
+  bytes[section(d::kBlockSums).offset + page * d::kBlockSize + 3] ^= 0x04;
+  otiose::test::write_file(dir / "mid.bin", bytes);
+  SimilarityModel m(dir / "mid.bin");
+  CHECK(m.slug(0) == records.front()->slug);
+  CHECK(m.find(records.back()->slug) >= 0);
+  CHECK(m.resolve(records.back()->title) >= 0);
+  CHECK_THROWS_WITH(m.verify(), Catch::Contains("mid.bin") &&
+                                    Catch::Contains("checksum mismatch in the block sums"));
+}
+
 TEST_CASE("TopK keeps what keep_best keeps, in the same order, ties by index") {
   // Scores from a few values only, so that ties are common.
   std::vector<otiose::detail::Scored> all;
