@@ -188,22 +188,6 @@ const void* interrupted_pc(void* context) {
 #endif
 }
 
-// AddressSanitizer's report in the child: upstream's when the first frame
-// that is not one of its interceptors is in libxapian.
-extern "C" void on_trial_report(const char* report) {
-  bool xapian = false;
-  for (const char* frame = std::strstr(report, "    #0 "); frame != nullptr;
-       frame = std::strstr(frame + 1, "    #")) {
-    const char* end = std::strchr(frame, '\n');
-    std::string line(frame, end ? static_cast<std::size_t>(end - frame) : std::strlen(frame));
-    if (line.find("nterceptor") != std::string::npos || line.find("__asan") != std::string::npos)
-      continue;
-    xapian = line.find("libxapian") != std::string::npos;
-    break;
-  }
-  ::_exit(xapian ? kUpstreamExit : 1);
-}
-
 // True when the first of `pcs` that is neither a sanitizer's interceptor nor
 // in the C or C++ runtime is in libxapian. The sanitizers' runtime is linked
 // into this binary, without debug information: a frame here with no source
@@ -231,6 +215,24 @@ bool xapian_first(void* const* pcs, int n) {
     if (!runtime) return false;
   }
   return false;
+}
+
+// AddressSanitizer's report in the child: upstream's when the first frame
+// that is not the runtime's is in libxapian (xapian_first, on the report's
+// frame addresses: its operator delete, for one, has no "interceptor" in
+// its name).
+extern "C" void on_trial_report(const char* report) {
+  void* pcs[64];
+  int n = 0;
+  for (const char* frame = std::strstr(report, "    #"); frame != nullptr && n < 64;
+       frame = std::strstr(frame + 1, "    #")) {
+    const char* at = std::strstr(frame, " 0x");
+    const char* end = std::strchr(frame, '\n');
+    if (at == nullptr || (end != nullptr && at > end)) continue;
+    pcs[n++] =
+        reinterpret_cast<void*>(static_cast<std::uintptr_t>(std::strtoull(at + 1, nullptr, 16)));
+  }
+  ::_exit(xapian_first(pcs, n) ? kUpstreamExit : 1);
 }
 
 extern "C" void on_trial_signal(int, siginfo_t*, void* context) {
