@@ -223,8 +223,21 @@ class Bench:
         cmd[1] = edited
         out, edits, _ = run_measured(cmd, env=self.env)
         report = json_line(out)
+        # Then one record of those edited again.
+        one = os.path.join(self.work, "edited-one.jsonl")
+        with open(edited, encoding="utf-8") as f, open(one, "w", encoding="utf-8") as out_one:
+            for i, line in enumerate(f):
+                if i == 0:
+                    record = json.loads(line)
+                    record["tagline"] += " Edited once more."
+                    line = json.dumps(record, ensure_ascii=False) + "\n"
+                out_one.write(line)
+        cmd[1] = one
+        out, one_edit, _ = run_measured(cmd, env=self.env)
+        if json_line(out)["updated"] != 1:
+            raise SystemExit("run.py: the one-record edit did not update one record")
         return {"unchanged_seconds": unchanged, "edited_seconds": edits,
-                "edited_records": report["updated"]}
+                "edited_records": report["updated"], "one_edit_seconds": one_edit}
 
     def engine_model(self, corpus, lists=None):
         cmd = [self.bench_tool("otiose-bench-model"), corpus["path"], "--config", self.config,
@@ -242,8 +255,9 @@ class Bench:
                                   corpus["queries"], "--repeat", "1", "--sample",
                                   str(self.args.sample)])
         r = json_line(out)
-        return {k: r[k] for k in ("open_ms", "search_ms", "related_slug_ms", "related_text_ms",
-                                  "search_hits", "search_empty", "search_errors")}
+        return {k: r[k] for k in ("open_ms", "search_ms", "search_grouped_ms", "related_slug_ms",
+                                  "related_text_ms", "search_hits", "search_empty",
+                                  "search_errors")}
 
     def engine_processes(self, corpus, index):
         queries = self.queries(corpus)[:self.args.sample]
@@ -468,6 +482,9 @@ def corpus_tables(res):
     for pct in ("p50", "p99"):
         row(f"search in-process {pct}", q["search_ms"][pct], ms, "SQLite FTS5 (snippets)",
             fts["query_ms"][pct])
+    for pct in ("p50", "p99"):
+        row(f"search in-process {pct}, grouped as otiose-search shows", q["search_grouped_ms"][pct],
+            ms)
     row("index open (warm)", q["open_ms"]["p50"], ms)
     for pct in ("p50", "p95"):
         row(f"otiose-search per process {pct}", p["search"]["process_ms"][pct], ms, "quest",
@@ -486,6 +503,7 @@ def corpus_tables(res):
             row(f"related by slug in-process {pct}", q["related_slug_ms"][pct], ms)
             row(f"related by pasted text in-process {pct}", q["related_text_ms"][pct], ms)
     row("re-index, unchanged corpus", inc["unchanged_seconds"], secs)
+    row("re-index, one record edited", inc["one_edit_seconds"], secs)
     row(f"re-index, 1 % edited ({med(inc['edited_records'])} records)", inc["edited_seconds"],
         secs)
     out.append("")
@@ -518,28 +536,52 @@ def targets(results, big):
         out.append(("all-pairs top-10 ≥ 5× faster than scikit-learn, identical lists",
                     f"{r:.1f}× faster, lists {'identical' if agree else 'DIFFER'}",
                     r >= 5 and agree))
-    r = med(f["build"]["documents_per_second"]) / med(f["xapian_python"]["documents_per_second"])
+    b, xp = f["build"], f["xapian_python"]
+    r = med(b["documents_per_second"]) / med(xp["documents_per_second"])
     out.append(("index build ≥ 3× the documents/s of Xapian's Python bindings",
-                f"{r:.2f}× ({med(f['build']['documents_per_second']):,.0f} vs "
-                f"{med(f['xapian_python']['documents_per_second']):,.0f} documents/s)", r >= 3))
-    ours, theirs = med(f["queries"]["search_ms"]["p99"]), med(f["xapian_python"]["query_ms"]["p99"])
-    out.append(("in-process search p99 ≤ the Python bindings' p99",
-                f"{ours:.2f} ms vs {theirs:.2f} ms", ours <= theirs))
+                f"{r:.2f}× ({med(b['documents_per_second']):,.0f} vs "
+                f"{med(xp['documents_per_second']):,.0f} documents/s)", r >= 3))
+    ours, theirs = med(b["peak_rss_bytes"]), med(xp["peak_rss_bytes"])
+    out.append(("index build peak RSS ≤ 1.5× the Python bindings'",
+                f"{mib(ours)} vs {mib(theirs)}", ours <= 1.5 * theirs))
+    ours, theirs = med(b["index_bytes"]), med(xp["index_bytes"])
+    out.append(("index on disk ≤ the Python bindings' database",
+                f"{mib(ours)} vs {mib(theirs)} (ours: Xapian and the model)", ours <= theirs))
+
+    def search_p99(figures, size):
+        ours = med(figures["queries"]["search_ms"]["p99"])
+        theirs = med(figures["xapian_python"]["query_ms"]["p99"])
+        grouped = med(figures["queries"]["search_grouped_ms"]["p99"])
+        return (f"in-process search p99 ≤ the Python bindings' p99 at {size} (top 10, snippets, "
+                f"3 related a hit)", f"{ours:.2f} ms vs {theirs:.2f} ms (grouped as "
+                f"otiose-search shows: {grouped:.2f} ms)", ours <= theirs)
+
+    out.append(search_p99(f, f"{TARGET_N:,}"))
     quest = med(f["quest"]["process_ms"]["p50"])
-    s = med(f["processes"]["search"]["process_ms"]["p50"])
-    out.append(("otiose-search per process ≤ 1.5× quest (p50)",
-                f"{s:.2f} ms vs {quest:.2f} ms ({s / quest:.2f}×)", s <= 1.5 * quest))
-    rel = med(f["processes"]["related_slug"]["process_ms"]["p50"])
-    out.append(("otiose-related per process ≤ 1× quest (p50)",
-                f"{rel:.2f} ms vs {quest:.2f} ms ({rel / quest:.2f}×)", rel <= quest))
+    for name, key, bound in (("otiose-search", "search", 1.0),
+                             ("otiose-related SLUG", "related_slug", 1.0),
+                             ("otiose-related --file", "related_text", 1.5)):
+        t = med(f["processes"][key]["process_ms"]["p50"])
+        out.append((f"{name} per process ≤ {bound:g}× quest (p50)",
+                    f"{t:.2f} ms vs {quest:.2f} ms ({t / quest:.2f}×)", t <= bound * quest))
+    inc = f["incremental"]
+    one, pct = med(inc["one_edit_seconds"]), med(inc["edited_seconds"])
+    out.append(("re-index after editing one record ≤ 2 s", f"{one:.1f} s", one <= 2))
+    out.append(("re-index after editing 1 % of the records ≤ 5 s",
+                f"{pct:.1f} s ({med(inc['edited_records'])} records)", pct <= 5))
     if big:
-        b = big["figures"]
-        peak = max(med(b["build"]["peak_rss_bytes"]), med(b["similarity"]["peak_rss_bytes"]))
-        out.append(("100,000 specimens indexed and all-pairs computed within 24 GiB",
-                    f"peak RSS {mib(peak)}", peak < 24 * 2**30))
+        g = big["figures"]
+        peak = max(med(g["build"]["peak_rss_bytes"]), med(g["similarity"]["peak_rss_bytes"]))
+        out.append(("100,000 specimens: peak RSS ≤ 8 GiB (build and all-pairs)",
+                    f"{mib(peak)}", peak <= 8 * 2**30))
+        pairs = med(g["similarity"]["all_pairs_seconds"])
+        out.append(("100,000 specimens: all-pairs ≤ 300 s", f"{pairs:.0f} s", pairs <= 300))
+        out.append(search_p99(g, "100,000"))
     else:
-        out.append(("100,000 specimens indexed and all-pairs computed within 24 GiB",
-                    "not run (scripts/bench --100k)", None))
+        for target in ("100,000 specimens: peak RSS ≤ 8 GiB (build and all-pairs)",
+                       "100,000 specimens: all-pairs ≤ 300 s",
+                       "in-process search p99 ≤ the Python bindings' p99 at 100,000"):
+            out.append((target, "not run (scripts/bench --100k)", None))
     return out
 
 
