@@ -30,7 +30,7 @@ namespace {
 using detail::Scored;
 using RowMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, std::int64_t>;
 using ColMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, std::int64_t>;
-using Dense = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Single = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Clock = std::chrono::steady_clock;
 using TermCounts = std::vector<std::pair<std::string, std::uint32_t>>;
 
@@ -131,10 +131,11 @@ RowMatrix tfidf_rows(std::vector<TermCounts>& doc_counts, const Vocabulary& v,
 
 // The terms in a large share of the specimens, which the all-pairs step
 // handles with a dense product: the inverted lists' cost grows with the sum
-// of df^2.
+// of df^2. The product is in single precision, twice the lanes of a vector
+// register: all_pairs() computes its candidates' cosines again in double.
 struct DenseTerms {
   std::vector<std::int32_t> slot;  // per term: its dense column, or -1
-  Dense matrix;                    // specimens x dense terms
+  Single matrix;                   // specimens x dense terms, rounded to float
   ColMatrix lists;                 // the inverted lists of the other terms
 };
 
@@ -157,13 +158,13 @@ DenseTerms split_dense_terms(const RowMatrix& rows, const ColMatrix& cols) {
   if (dense.size() > kMaxDenseTerms) dense.resize(kMaxDenseTerms);
   for (std::size_t s = 0; s < dense.size(); ++s) d.slot[dense[s]] = static_cast<std::int32_t>(s);
   const auto h = static_cast<Eigen::Index>(dense.size());
-  d.matrix = Dense::Zero(h > 0 ? static_cast<Eigen::Index>(n) : 0, h);
+  d.matrix = Single::Zero(h > 0 ? static_cast<Eigen::Index>(n) : 0, h);
   d.lists = cols;
   if (h > 0) {
     for (std::size_t i = 0; i < n; ++i)
       for (RowMatrix::InnerIterator it(rows, static_cast<std::int64_t>(i)); it; ++it)
         if (auto s = d.slot[static_cast<std::size_t>(it.col())]; s >= 0)
-          d.matrix(static_cast<Eigen::Index>(i), s) = it.value();
+          d.matrix(static_cast<Eigen::Index>(i), s) = static_cast<float>(it.value());
     d.lists.prune([&](const std::int64_t&, const std::int64_t& col, const double&) {
       return d.slot[static_cast<std::size_t>(col)] < 0;
     });
@@ -176,28 +177,67 @@ struct Neighbours {
   std::vector<double> cosine;        // n x k
 };
 
-// The k best of a full row of scores (the dense product plus the lists),
-// never `self`.
-void best_of_row(const double* row, std::size_t n, std::size_t self, std::size_t k,
-                 std::vector<Scored>& scored) {
-  scored.clear();
-  double floor = 0.0;  // the k-th best so far, once there are k
+// The error of a row's single-precision dense product, at most: rounding
+// each weight to float, then h products and sums of unit vectors' parts
+// (|x.y| <= 1), each within 2^-24 of exact (gamma_h, Higham 3.1), doubled
+// for margin.
+double single_error(Eigen::Index dense_terms) {
+  return static_cast<double>(dense_terms + 4) * std::ldexp(1.0, -23);
+}
+
+// Of a row's approximate scores (`dense`, within `error` of exact, plus the
+// exact `sparse`), every specimen but `self` that may be among the k best:
+// those within twice the error of the k-th best approximation. A score of
+// 0 is exact (no weight is negative) and never a neighbour.
+void candidates_of_row(const float* dense, const std::vector<double>& sparse, std::size_t n,
+                       std::size_t self, std::size_t k, double error, std::vector<Scored>& out) {
+  out.clear();
+  if (k == 0) return;
+  double floor = 0.0;  // the k-th best so far less twice the error, once there are k
+  auto prune = [&] {
+    if (out.size() <= k) return;
+    auto kth = out.begin() + static_cast<std::ptrdiff_t>(k - 1);
+    std::nth_element(out.begin(), kth, out.end(),
+                     [](const Scored& a, const Scored& b) { return a.score > b.score; });
+    floor = std::max(floor, kth->score - 2 * error);
+    out.erase(
+        std::remove_if(out.begin(), out.end(), [&](const Scored& s) { return s.score < floor; }),
+        out.end());
+  };
   for (std::size_t j = 0; j < n; ++j) {
-    if (row[j] <= floor || j == self) continue;
-    scored.push_back({static_cast<std::uint32_t>(j), row[j]});
-    if (scored.size() >= 4 * k + 64) {
-      // A later specimen that only ties the k-th best loses on position, so
-      // the k-th score is a strict floor.
-      detail::keep_best(scored, k);
-      floor = scored.size() == k ? scored.back().score : 0.0;
+    double score = static_cast<double>(dense[j]) + sparse[j];
+    if (score <= 0.0 || score < floor || j == self) continue;
+    out.push_back({static_cast<std::uint32_t>(j), score});
+    if (out.size() >= 4 * k + 64) prune();
+  }
+  prune();
+}
+
+// The cosine of rows a and b, in double: their sparse dot product.
+double row_dot(const RowMatrix& rows, std::size_t a, std::size_t b) {
+  RowMatrix::InnerIterator x(rows, static_cast<std::int64_t>(a));
+  RowMatrix::InnerIterator y(rows, static_cast<std::int64_t>(b));
+  double sum = 0.0;
+  while (x && y) {
+    if (x.col() < y.col()) {
+      ++x;
+    } else if (y.col() < x.col()) {
+      ++y;
+    } else {
+      sum += x.value() * y.value();
+      ++x;
+      ++y;
     }
   }
+  return sum;
 }
 
 // Step 4: all-pairs top-k, in blocks of rows shared out to the threads;
-// never an n x n matrix. A block's dense part is one GEMM against every
-// specimen; the sparse terms go through the inverted lists into the same
-// per-row accumulator.
+// never an n x n matrix. A block's dense part is one single-precision GEMM
+// against every specimen, the sparse terms go through the inverted lists
+// into a per-row accumulator, and the candidates that sum picks
+// (candidates_of_row) get their cosines in double (row_dot): the lists and
+// cosines are those of the product in double.
 Neighbours all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, unsigned threads,
                      const std::function<void(std::size_t, std::size_t)>& progress,
                      ModelBuildStats& stats) {
@@ -212,12 +252,13 @@ Neighbours all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, 
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   std::mutex progress_mutex;
+  const double error = single_error(d.matrix.cols());
   run_on(threads, [&] {
     std::vector<double> acc(n, 0.0);
     std::vector<std::uint32_t> touched;
     std::vector<Scored> scored;
     detail::SparseVector query;
-    Dense block;
+    Single block;
     for (std::size_t begin; (begin = next.fetch_add(kBlock)) < n;) {
       std::size_t end = std::min(n, begin + kBlock);
       if (has_dense)
@@ -233,10 +274,14 @@ Neighbours all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, 
           detail::accumulate(query, ptr, idx, val, static_cast<std::uint32_t>(i), acc, touched,
                              scored, n);
         } else {
-          double* row = block.row(static_cast<Eigen::Index>(i - begin)).data();
+          // The row is read whole below, so clearing it whole costs no more.
+          std::fill(acc.begin(), acc.end(), 0.0);
+          double* sparse = acc.data();
           for (const auto& [term, weight] : query)
-            for (auto p = ptr[term]; p < ptr[term + 1]; ++p) row[idx[p]] += weight * val[p];
-          best_of_row(row, n, i, k, scored);
+            for (auto p = ptr[term]; p < ptr[term + 1]; ++p) sparse[idx[p]] += weight * val[p];
+          candidates_of_row(block.row(static_cast<Eigen::Index>(i - begin)).data(), acc, n, i, k,
+                            error, scored);
+          for (auto& s : scored) s.score = row_dot(rows, i, s.index);
         }
         detail::keep_best(scored, k);
         for (std::size_t r = 0; r < scored.size(); ++r) {
@@ -251,11 +296,11 @@ Neighbours all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, 
       }
     }
   });
-  stats.all_pairs_bytes =
-      threads * n *
-          (sizeof(double) * (has_dense ? kBlock : 1) + sizeof(std::uint32_t) + sizeof(Scored)) +
-      static_cast<std::size_t>(d.matrix.size()) * sizeof(double) +
-      n * k * (sizeof(std::uint32_t) + sizeof(double));
+  stats.all_pairs_bytes = threads * n *
+                              (sizeof(float) * (has_dense ? kBlock : 0) + sizeof(double) +
+                               sizeof(std::uint32_t) + sizeof(Scored)) +
+                          static_cast<std::size_t>(d.matrix.size()) * sizeof(float) +
+                          n * k * (sizeof(std::uint32_t) + sizeof(double));
   stats.dense_terms = static_cast<std::size_t>(d.matrix.cols());
   return out;
 }

@@ -465,6 +465,45 @@ TEST_CASE("a bad tfidf.json names the file and the key") {
                     Catch::Contains("max_df: expected a proportion"));
 }
 
+TEST_CASE("the dense path's single-precision product never reaches a stored list or cosine") {
+  // The generated corpus's cosines sit close together, many within the
+  // single-precision product's error of each other: every stored list must
+  // be the one an exhaustive comparison in double gives, cosines to 1e-12.
+  TempDir dir;
+  otiose::test::write_file(dir.path() / "c.jsonl", otiose::test::generated_corpus(2500, "Ties"));
+  auto config = otiose::load_tfidf_config(otiose::test::source_path("similarity/tfidf.json"));
+  auto corpus = otiose::load_corpus({dir / "c.jsonl"});
+  REQUIRE(corpus.error_count() == 0);
+  std::vector<const otiose::Record*> records;
+  std::vector<std::string> slugs;
+  for (const auto& r : corpus.records) {
+    records.push_back(&r.record);
+    slugs.push_back(r.record.slug);
+  }
+  std::sort(slugs.begin(), slugs.end());  // the model's order, which breaks ties
+  auto stats = otiose::build_model(records, config, dir / "m.bin");
+  REQUIRE(stats.dense_terms > 0);
+  SimilarityModel model(dir / "m.bin");
+  std::size_t checked = 0, mismatches = 0;
+  for (std::size_t i = 0; i < slugs.size(); i += 25) {
+    std::vector<std::pair<double, std::size_t>> all;
+    for (std::size_t j = 0; j < slugs.size(); ++j)
+      if (j != i) all.emplace_back(-model.cosine(slugs[i], slugs[j]), j);
+    std::sort(all.begin(), all.end());
+    auto mine = model.related(slugs[i], model.stored_k());
+    REQUIRE(mine.size() == model.stored_k());
+    for (std::size_t r = 0; r < mine.size(); ++r) {
+      double exact = -all[r].first;
+      if (std::abs(mine[r].cosine - exact) > 1e-12) ++mismatches;
+      if (mine[r].slug != slugs[all[r].second] && std::abs(mine[r].cosine - exact) > 1e-12)
+        ++mismatches;
+    }
+    ++checked;
+  }
+  CHECK(checked == 100);
+  CHECK(mismatches == 0);
+}
+
 TEST_CASE("the dense path for common terms agrees with scikit-learn on a larger corpus") {
   // 2,500 specimens over a small vocabulary: every term is in most
   // specimens, so all-pairs goes through the dense product.
