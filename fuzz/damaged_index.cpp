@@ -15,18 +15,22 @@
 // Xapian file, xapian.sums); bytes 2-5 the offset (little-endian, modulo the
 // file's size + 1); the rest is the payload.
 //
-// Xapian 1.4 itself crashes or loops forever on some damaged glass files
-// (xapian-check and xapian-delve crash on them too), which no code of ours
-// can prevent. So that fuzzing goes on past them to our own bugs, damage to
-// a Xapian file that gets past xapian.sums (re-stamped, or an index without
-// sums) is first tried in a forked child: when the child faults
-// inside libxapian, AddressSanitizer reports a bad access by libxapian (its
-// memcmp, memcpy ...) or finds a freed chunk's header overwritten (libxapian
-// is not instrumented: its writes after free show only there), or the child
-// is still inside libxapian after a few seconds, the input is skipped as
-// upstream's and noted on stderr. Any other
-// outcome, and every model.bin input, runs here under libFuzzer and the
-// sanitizers.
+// Xapian 1.4 itself crashes, loops forever or writes out of bounds on some
+// damaged glass files (xapian-check and xapian-delve crash on them too),
+// which no code of ours can prevent. So that fuzzing goes on past them to
+// our own bugs, damage to a Xapian file that gets past xapian.sums
+// (re-stamped, or an index without sums) runs only in a forked child, never
+// here: libxapian is not instrumented, so where its stray writes land
+// depends on the heap's layout, and a run that was clean in the child could
+// wreck this process's heap for a later input. The child's outcome decides:
+// when it faults inside libxapian, AddressSanitizer reports a bad access
+// whose stacks start in libxapian (its memcmp, memcpy, a free of memory it
+// allocated ...) or finds a freed chunk's header overwritten, or it is still
+// inside libxapian after a few seconds, the input is skipped as upstream's
+// and noted on stderr; any other report, or an exception other than
+// otiose::Error, is printed by the child and this process aborts (libFuzzer
+// saves the input). Every other input, every model.bin one among them,
+// runs here under libFuzzer and the sanitizers.
 // OTIOSE_FUZZ_XAPIAN_STRICT=1 turns the child off (to study Xapian's crashes).
 #include <otiose/env.h>
 #include <otiose/error.h>
@@ -220,22 +224,44 @@ bool xapian_first(void* const* pcs, int n) {
   return false;
 }
 
-// AddressSanitizer's report in the child: upstream's when the first frame
-// that is not the runtime's is in libxapian (xapian_first, on the report's
-// frame addresses: its operator delete, for one, has no "interceptor" in
-// its name).
+// The child's exit statuses (0: clean).
+constexpr int kOursExit = 1;
+
+// AddressSanitizer's report in the child: upstream's when one of its stacks
+// (the access, and where the memory was allocated and freed) starts in
+// libxapian (xapian_first on the stack's frame addresses: its operator
+// delete, for one, has no "interceptor" in its name). A free that looks like
+// ours, of memory libxapian allocated next to or freed, is libxapian having
+// written over our pointer. Otherwise the report is printed: it is ours.
 extern "C" void on_trial_report(const char* report) {
+  bool upstream = false;
   void* pcs[64];
   int n = 0;
-  for (const char* frame = std::strstr(report, "    #"); frame != nullptr && n < 64;
-       frame = std::strstr(frame + 1, "    #")) {
-    const char* at = std::strstr(frame, " 0x");
-    const char* end = std::strchr(frame, '\n');
-    if (at == nullptr || (end != nullptr && at > end)) continue;
-    pcs[n++] =
-        reinterpret_cast<void*>(static_cast<std::uintptr_t>(std::strtoull(at + 1, nullptr, 16)));
+  auto stack_ends = [&] {
+    if (n > 0 && xapian_first(pcs, n)) upstream = true;
+    n = 0;
+  };
+  for (const char* line = report; line != nullptr && *line != '\0';) {
+    const char* end = std::strchr(line, '\n');
+    std::string_view text(line, end ? static_cast<std::size_t>(end - line) : std::strlen(line));
+    std::size_t hash = text.find('#');
+    std::size_t at = text.find(" 0x");
+    bool frame = hash != std::string_view::npos && at != std::string_view::npos && hash < at &&
+                 text.substr(0, hash).find_first_not_of(' ') == std::string_view::npos;
+    if (!frame) {
+      stack_ends();
+    } else if (n < 64) {
+      pcs[n++] = reinterpret_cast<void*>(
+          static_cast<std::uintptr_t>(std::strtoull(line + at + 1, nullptr, 16)));
+    }
+    line = end ? end + 1 : nullptr;
   }
-  ::_exit(xapian_first(pcs, n) ? kUpstreamExit : 1);
+  stack_ends();
+  if (!upstream) {
+    std::fputs("damaged_index: in the trial child:\n", stderr);
+    std::fputs(report, stderr);
+  }
+  ::_exit(upstream ? kUpstreamExit : kOursExit);
 }
 
 extern "C" void on_trial_signal(int, siginfo_t*, void* context) {
@@ -247,14 +273,19 @@ extern "C" void on_trial_signal(int, siginfo_t*, void* context) {
   int from = 0;
   while (from < n && frames[from] != pc) ++from;
   if (from == n) from = 0;
-  ::_exit(xapian_first(frames + from, n - from) ? kUpstreamExit : 1);
+  if (xapian_first(frames + from, n - from)) ::_exit(kUpstreamExit);
+  std::fputs("damaged_index: the trial child faulted outside libxapian:\n", stderr);
+  ::backtrace_symbols_fd(frames + from, n - from, 2);
+  ::_exit(kOursExit);
 }
 
 // AddressSanitizer dying without a report: when its allocator's own check
 // failed (a freed chunk's header overwritten, seen when the chunk leaves
 // the quarantine), uninstrumented code wrote to memory it had freed or
 // past its end, and of that code only libxapian reads the damaged files.
-// Instrumented code (ours) would have been reported at the write.
+// Instrumented code (ours) would have been reported at the write. Any other
+// death (UndefinedBehaviorSanitizer's, whose report went to /dev/null) is
+// ours: OTIOSE_FUZZ_XAPIAN_STRICT=1 runs the input here to see it.
 extern "C" void on_trial_death() {
   void* frames[64];
   int n = ::backtrace(frames, 64);
@@ -263,25 +294,26 @@ extern "C" void on_trial_death() {
     __sanitizer_symbolize_pc(frames[i], "%f", function, sizeof function);
     if (std::strstr(function, "CheckFailed") != nullptr) ::_exit(kUpstreamExit);
   }
-  ::_exit(1);
+  std::fputs(
+      "damaged_index: a sanitizer stopped the trial child (rerun with "
+      "OTIOSE_FUZZ_XAPIAN_STRICT=1 to see its report)\n",
+      stderr);
+  ::_exit(kOursExit);
 }
 
-// True when the damage crashes or hangs Xapian itself.
-bool upstream_failure(const Pristine& p) {
-  static const bool strict = [] {
-    const char* v = std::getenv("OTIOSE_FUZZ_XAPIAN_STRICT");
-    return v != nullptr && *v != '\0' && *v != '0';
-  }();
-  if (strict) return false;
+enum class Trial { kClean, kUpstream, kOurs };
+
+// Runs exercise() on damage to a Xapian file in a forked child.
+Trial trial(const Pristine& p) {
   std::fflush(nullptr);
   pid_t child = ::fork();
-  if (child < 0) return false;
+  if (child < 0) otiose::fuzz::fail("cannot fork the trial child");
   if (child == 0) {
     struct sigaction action = {};
     action.sa_sigaction = on_trial_signal;
     action.sa_flags = SA_SIGINFO;
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGALRM}) ::sigaction(sig, &action, nullptr);
-    // This process reports what is ours; the child only classifies.
+    // The reports are classified first; on_trial_report prints ours.
     static int quiet = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
     __sanitizer_set_report_fd(reinterpret_cast<void*>(static_cast<std::intptr_t>(quiet)));
     __asan_set_error_report_callback(on_trial_report);
@@ -291,19 +323,24 @@ bool upstream_failure(const Pristine& p) {
     ::alarm(kTrialSeconds);
     try {
       exercise(p);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "damaged_index: escaped the trial child: %s\n", e.what());
+      ::_exit(kOursExit);
     } catch (...) {
-      // Ours: this process runs the input next and reports it.
+      std::fputs("damaged_index: an exception that is not std::exception escaped\n", stderr);
+      ::_exit(kOursExit);
     }
     // Every freed chunk out of the quarantine now, each header checked
-    // (on_trial_death): libxapian's writes to freed memory show here, in
-    // the child, not inputs later in this process.
+    // (on_trial_death): libxapian's writes to freed memory show here.
     __sanitizer_purge_allocator();
     ::_exit(0);
   }
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  return WIFEXITED(status) && WEXITSTATUS(status) == kUpstreamExit;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Trial::kClean;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kUpstreamExit) return Trial::kUpstream;
+  return Trial::kOurs;
 }
 
 // Re-stamps a damaged model so that it passes the checksums: its two levels
@@ -379,14 +416,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Unless re-stamped, xapian.sums must stop damage before Xapian reads it:
   // then a crash in Xapian is ours, and runs here.
   const bool reaches_xapian = !model && (restamp_sums || p.sums == 0);
-  if (reaches_xapian && upstream_failure(p)) {
-    static int noted = 0;
-    if (noted++ < 10)
-      std::fprintf(stderr, "damaged_index: Xapian crashed or hung on damage to %s: skipped\n",
-                   name.c_str());
-    result = -1;  // not for the corpus
-  } else {
+  static const bool strict = [] {
+    const char* v = std::getenv("OTIOSE_FUZZ_XAPIAN_STRICT");
+    return v != nullptr && *v != '\0' && *v != '0';
+  }();
+  if (!reaches_xapian || strict) {
     exercise(p);
+  } else {
+    switch (trial(p)) {
+      case Trial::kClean: result = -1; break;  // nothing here to learn from: not for the corpus
+      case Trial::kUpstream: {
+        static int noted = 0;
+        if (noted++ < 10)
+          std::fprintf(stderr, "damaged_index: Xapian crashed or hung on damage to %s: skipped\n",
+                       name.c_str());
+        result = -1;
+        break;
+      }
+      case Trial::kOurs:
+        std::fprintf(stderr, "damaged_index: a bug of ours on damage to %s (above)\n",
+                     name.c_str());
+        std::abort();
+    }
   }
   restore(p, which);
   if (restamp_sums) restore(p, p.sums);
