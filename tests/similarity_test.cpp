@@ -465,12 +465,15 @@ TEST_CASE("a bad tfidf.json names the file and the key") {
                     Catch::Contains("max_df: expected a proportion"));
 }
 
-TEST_CASE("the dense path's single-precision product never reaches a stored list or cosine") {
-  // The generated corpus's cosines sit close together, many within the
-  // single-precision product's error of each other: every stored list must
-  // be the one an exhaustive comparison in double gives, cosines to 1e-12.
-  TempDir dir;
-  otiose::test::write_file(dir.path() / "c.jsonl", otiose::test::generated_corpus(2500, "Ties"));
+namespace {
+
+// Writes `n` generated specimens (a small vocabulary: every term is in most
+// of them, so all-pairs takes the dense path) to dir/c.jsonl and their
+// model to dir/m.bin; returns their slugs in the model's order, by which
+// it breaks ties.
+std::vector<std::string> build_dense_model(const TempDir& dir, std::size_t n,
+                                           const std::string& marker) {
+  otiose::test::write_file(dir.path() / "c.jsonl", otiose::test::generated_corpus(n, marker));
   auto config = otiose::load_tfidf_config(otiose::test::source_path("similarity/tfidf.json"));
   auto corpus = otiose::load_corpus({dir / "c.jsonl"});
   REQUIRE(corpus.error_count() == 0);
@@ -480,9 +483,20 @@ TEST_CASE("the dense path's single-precision product never reaches a stored list
     records.push_back(&r.record);
     slugs.push_back(r.record.slug);
   }
-  std::sort(slugs.begin(), slugs.end());  // the model's order, which breaks ties
   auto stats = otiose::build_model(records, config, dir / "m.bin");
   REQUIRE(stats.dense_terms > 0);
+  std::sort(slugs.begin(), slugs.end());
+  return slugs;
+}
+
+}  // namespace
+
+TEST_CASE("the dense path's single-precision product never reaches a stored list or cosine") {
+  // The generated corpus's cosines sit close together, many within the
+  // single-precision product's error of each other: every stored list must
+  // be the one an exhaustive comparison in double gives, cosines to 1e-12.
+  TempDir dir;
+  const std::vector<std::string> slugs = build_dense_model(dir, 2500, "Ties");
   SimilarityModel model(dir / "m.bin");
   std::size_t checked = 0, mismatches = 0;
   for (std::size_t i = 0; i < slugs.size(); i += 25) {
@@ -505,17 +519,8 @@ TEST_CASE("the dense path's single-precision product never reaches a stored list
 }
 
 TEST_CASE("the dense path for common terms agrees with scikit-learn on a larger corpus") {
-  // 2,500 specimens over a small vocabulary: every term is in most
-  // specimens, so all-pairs goes through the dense product.
   TempDir dir;
-  otiose::test::write_file(dir.path() / "c.jsonl", otiose::test::generated_corpus(2500, "Dense"));
-  auto config = otiose::load_tfidf_config(otiose::test::source_path("similarity/tfidf.json"));
-  auto corpus = otiose::load_corpus({dir / "c.jsonl"});
-  REQUIRE(corpus.error_count() == 0);
-  std::vector<const otiose::Record*> records;
-  for (const auto& r : corpus.records) records.push_back(&r.record);
-  auto stats = otiose::build_model(records, config, dir / "m.bin");
-  CHECK(stats.dense_terms > 0);
+  build_dense_model(dir, 2500, "Dense");
   SimilarityModel model(dir / "m.bin");
   auto reference = nlohmann::json::parse(run(python() + " model " +
                                              otiose::test::source_path("similarity/tfidf.json") +
