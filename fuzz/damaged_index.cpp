@@ -179,7 +179,9 @@ const Pristine& pristine() {
 }
 
 // The forked trial of a Xapian file's damage (see the top of the file).
+// The trial child's exit statuses, besides 0 (clean).
 constexpr int kUpstreamExit = 86;
+constexpr int kOursExit = 1;
 constexpr unsigned kTrialSeconds = 5;
 
 // Where the signal interrupted the child, when this machine says.
@@ -223,9 +225,6 @@ bool xapian_first(void* const* pcs, int n) {
   }
   return false;
 }
-
-// The child's exit statuses (0: clean).
-constexpr int kOursExit = 1;
 
 // AddressSanitizer's report in the child: upstream's when one of its stacks
 // (the access, and where the memory was allocated and freed) starts in
