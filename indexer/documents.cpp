@@ -6,6 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "base/text.h"
 #include "layout/layout.h"
 
@@ -82,6 +87,17 @@ void SpellingDelta::apply(Xapian::WritableDatabase& db) const {
     if (n > 0) db.add_spelling(word, static_cast<Xapian::termcount>(n));
     if (n < 0) db.remove_spelling(word, static_cast<Xapian::termcount>(-n));
   }
+}
+
+void store_spelling(Xapian::WritableDatabase& db) {
+  std::vector<std::vector<std::pair<std::string, std::uint32_t>>> by_length(kSpellingLongest + 1);
+  for (auto it = db.spellings_begin(); it != db.spellings_end(); ++it) {
+    std::string word = *it;
+    if (word.size() < kSpellingShortest || word.size() > kSpellingLongest) continue;
+    by_length[word.size()].emplace_back(std::move(word), it.get_termfreq());
+  }
+  for (std::size_t n = kSpellingShortest; n <= kSpellingLongest; ++n)
+    db.set_metadata(kMetaSpelling + std::to_string(n), spelling_bucket(n, by_length[n]));
 }
 
 DocumentMaker::DocumentMaker() {

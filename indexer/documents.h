@@ -45,6 +45,11 @@ class SpellingDelta {
   std::unordered_map<std::string, long long> delta_;
 };
 
+// Stores `db`'s spelling table, as it stands with the changes applied, in
+// the form a query reads (layout.h, kMetaSpelling): after every change to
+// the table, before the commit.
+void store_spelling(Xapian::WritableDatabase& db);
+
 }  // namespace otiose::detail
 
 #endif  // OTIOSE_INDEXER_DOCUMENTS_H_

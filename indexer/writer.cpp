@@ -319,6 +319,12 @@ void write_shards(const std::vector<LoadedRecord>& records, const Plan& plan,
   sources.close();
   std::error_code ec;
   for (const auto& d : shard_dirs) fs::remove_all(d, ec);
+  // The merged spelling table is the shards' sums: stored for queries once
+  // it is whole.
+  Xapian::WritableDatabase merged(db_dir, Xapian::DB_OPEN | kUnpublished);
+  detail::store_spelling(merged);
+  merged.commit();
+  merged.close();
   if (options.progress) options.progress("merging", 1, 1);
 }
 
@@ -354,6 +360,7 @@ void write_sharded(const std::vector<LoadedRecord>& records, const Plan& plan,
   });
   Xapian::WritableDatabase local(tmp + "/" + detail::kLocalDir, Xapian::DB_CREATE | kUnpublished);
   for (const auto& delta : spelling) delta.apply(local);
+  detail::store_spelling(local);
   set_metadata(local, options, meta);
   local.commit();
   local.close();
@@ -400,6 +407,7 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
     tick();
   }
   spelling.apply(db);
+  detail::store_spelling(db);
   set_metadata(db, options, meta);
   db.commit();
   db.close();

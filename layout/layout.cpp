@@ -49,6 +49,31 @@ std::string content_hash(const std::string& text) {
   return hex;
 }
 
+std::uint64_t letter_mask(std::string_view word) {
+  std::uint64_t mask = 0;
+  for (char ch : word) {
+    auto c = static_cast<unsigned char>(ch);
+    unsigned bit = c >= 'a' && c <= 'z'   ? c - 'a'
+                   : c >= '0' && c <= '9' ? 26 + (c - '0')
+                                          : 36 + c % 28;
+    mask |= std::uint64_t{1} << bit;
+  }
+  return mask;
+}
+
+std::string spelling_bucket(std::size_t length,
+                            const std::vector<std::pair<std::string, std::uint32_t>>& words) {
+  std::string out;
+  out.reserve(words.size() * (length + kSpellingEntry));
+  for (const auto& w : words) out += w.first;
+  auto put = [&out](std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  for (const auto& w : words) put(w.second, 4);
+  for (const auto& w : words) put(letter_mask(w.first), 8);
+  return out;
+}
+
 std::string order_value(std::size_t length, std::string_view id) {
   char hex[9];
   std::snprintf(hex, sizeof hex, "%08llx",

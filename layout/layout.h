@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace otiose {
@@ -37,7 +38,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 13;
+inline constexpr int kIndexFormat = 14;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -153,6 +154,27 @@ inline constexpr char kMetaSettings[] = "otiose:settings";  // hash of config + 
 // identity, checked at open (a shard server serving another generation is
 // refused, not mixed in).
 inline constexpr char kMetaBuild[] = "otiose:build";
+
+// The spelling table as stored for "did you mean", so that a query reads
+// the words near its own length instead of all of Xapian's table: under
+// kMetaSpelling + the length in decimal ("otiose:spelling:7"), one key a
+// word length from kSpellingShortest to kSpellingLongest (the words the
+// indexer spells), the words of that length in Xapian's order end to end,
+// then each one's frequency (u32), then its letter_mask (u64), both
+// little-endian. A length with no words has no key.
+inline constexpr char kMetaSpelling[] = "otiose:spelling:";
+inline constexpr std::size_t kSpellingShortest = 3;
+inline constexpr std::size_t kSpellingLongest = 40;
+inline constexpr std::size_t kSpellingEntry = 4 + 8;  // a word's bytes beside its letters
+
+// One bit for each letter (a-z), digit and other byte (folded onto 28
+// bits) that `word` contains. An edit changes at most two bits, so words
+// whose masks differ in more than 2d bits are more than d edits apart.
+std::uint64_t letter_mask(std::string_view word);
+
+// The stored form of the words of one length (each `length` bytes).
+std::string spelling_bucket(std::size_t length,
+                            const std::vector<std::pair<std::string, std::uint32_t>>& words);
 
 // "gen-0000000042".
 std::string generation_name(std::uint64_t number);

@@ -79,7 +79,7 @@ const SpellingTable& Snapshot::spelling() const {
     std::lock_guard<std::mutex> lock(local_mutex_);
     if (!local_db_) local_db_ = open_local(local_path_);
     try {
-      spelling_ = read_spelling(*local_db_);
+      spelling_ = SpellingTable::read(*local_db_, local_path_);
     } catch (const Xapian::Error& e) {
       throw Error(ErrorKind::kIndex, local_path_ + ": cannot read the spelling table (" +
                                          e.get_description() +

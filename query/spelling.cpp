@@ -1,5 +1,7 @@
 #include "query/spelling.h"
 
+#include <otiose/error.h>
+
 #include <algorithm>
 #include <tuple>
 
@@ -17,23 +19,47 @@ bool is_subsequence(std::string_view a, std::string_view b) {
   return i == a.size() && a.size() < b.size();
 }
 
+// The bits set in `x`, inline: std::popcount calls libgcc on the baseline
+// x86-64 (no POPCNT), and this runs once a word of the table.
+std::size_t bits(std::uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ull;
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<std::size_t>((x * 0x0101010101010101ull) >> 56);
+}
+
 }  // namespace
 
-SpellingTable read_spelling(Xapian::Database& db) {
+SpellingTable SpellingTable::read(Xapian::Database& db, const std::string& where) {
   SpellingTable table;
-  for (auto it = db.spellings_begin(); it != db.spellings_end(); ++it)
-    table.emplace_back(*it, it.get_termfreq());
+  table.buckets_.resize(kSpellingLongest + 1);
+  for (std::size_t n = kSpellingShortest; n <= kSpellingLongest; ++n) {
+    std::string key = kMetaSpelling + std::to_string(n);
+    std::string& b = table.buckets_[n];
+    b = db.get_metadata(key);
+    if (b.size() % (n + kSpellingEntry) != 0)
+      throw Error(ErrorKind::kIndex, where + ": damaged spelling table (" + key + " is " +
+                                         std::to_string(b.size()) +
+                                         " bytes): rebuild it with otiose-index --rebuild");
+    table.words_ += b.size() / (n + kSpellingEntry);
+  }
   return table;
 }
 
 std::vector<Correction> spelling_candidates(const SpellingTable& table, const std::string& word) {
   const std::size_t max_distance = word.size() <= 3 ? 1 : word.size() <= 6 ? 2 : 3;
+  const std::uint64_t mask = letter_mask(word);
   std::vector<Correction> found;
-  for (const auto& [w, frequency] : table) {
-    std::size_t gap = w.size() > word.size() ? w.size() - word.size() : word.size() - w.size();
-    if (gap > max_distance) continue;
-    std::size_t d = edit_distance(word, w);
-    if (d <= max_distance) found.push_back({w, d, frequency, is_subsequence(word, w)});
+  const std::size_t shortest = word.size() > max_distance ? word.size() - max_distance : 0;
+  for (std::size_t n = shortest; n <= word.size() + max_distance; ++n) {
+    const SpellingTable::Bucket b = table.bucket(n);
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      if (bits(mask ^ b.mask(i)) > 2 * max_distance) continue;
+      std::string_view w = b.word(i);
+      std::size_t d = edit_distance(word, w, max_distance);
+      if (d <= max_distance)
+        found.push_back({std::string(w), d, b.frequency(i), is_subsequence(word, w)});
+    }
   }
   std::sort(found.begin(), found.end(), [](const Correction& a, const Correction& b) {
     return a.distance != b.distance     ? a.distance < b.distance

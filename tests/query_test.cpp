@@ -8,10 +8,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/text.h"
+#include "indexer/documents.h"
 #include "layout/layout.h"
 #include "query/query_text.h"
 #include "query/snippets.h"
@@ -42,6 +45,7 @@ Xapian::WritableDatabase tiny_index() {
   for (const char* word : {"strategic", "oversight", "meetings", "synergy", "dashboards", "metrics",
                            "weekly", "meeting", "means"})
     db.add_spelling(word, std::string(word) == "meetings" ? 5 : 1);
+  otiose::detail::store_spelling(db);
   db.commit();
   return db;
 }
@@ -159,7 +163,7 @@ TEST_CASE("bad query text is a query error naming the problem") {
 TEST_CASE("spelling: close words from the index, the catalogue's combination first") {
   Xapian::WritableDatabase db = tiny_index();
   Xapian::Stem stemmer(otiose::detail::kStemLanguage);
-  const auto spelling = otiose::detail::read_spelling(db);
+  const auto spelling = otiose::detail::SpellingTable::read(db, "tiny");
   auto candidates = otiose::detail::spelling_candidates(spelling, "metings");
   REQUIRE(!candidates.empty());
   CHECK(candidates.front().word == "meetings");
@@ -199,6 +203,94 @@ TEST_CASE("spelling: close words from the index, the catalogue's combination fir
     CHECK(otiose::detail::suggest(
               db, [&]() -> const otiose::detail::SpellingTable& { return spelling; }, stemmer,
               c.typed) == c.suggestion);
+  }
+}
+
+TEST_CASE("the stored spelling table finds what a scan of Xapian's finds") {
+  using otiose::detail::Correction;
+  otiose::test::TempDir dir;
+  Xapian::WritableDatabase db(dir / "db", Xapian::DB_CREATE);
+  std::uint32_t seed = 11;
+  auto next = [&](std::uint32_t n) {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) % n;
+  };
+  auto random_word = [&] {
+    std::string w(2 + next(12), 'a');
+    for (char& c : w) c = "abcdez9\xc3"[next(8)];  // few letters: many near pairs
+    return w;
+  };
+  for (int i = 0; i < 3000; ++i) db.add_spelling(random_word(), 1 + next(5));
+  // What suggest() looked at before the table was stored: every word
+  // Xapian's table has, the whole edit distance of each.
+  auto scan = [&db](const std::string& typed) {
+    const std::size_t most = typed.size() <= 3 ? 1 : typed.size() <= 6 ? 2 : 3;
+    std::vector<Correction> found;
+    for (auto it = db.spellings_begin(); it != db.spellings_end(); ++it) {
+      std::string w = *it;
+      if (w.size() < 3 || w.size() > 40) continue;
+      std::size_t d = otiose::detail::edit_distance(typed, w);
+      bool dropped = false;
+      std::size_t i = 0;
+      for (char c : w)
+        if (i < typed.size() && typed[i] == c) ++i;
+      dropped = i == typed.size() && typed.size() < w.size();
+      if (d <= most) found.push_back({w, d, it.get_termfreq(), dropped});
+    }
+    std::sort(found.begin(), found.end(), [](const Correction& a, const Correction& b) {
+      return std::tie(a.distance, b.dropped, b.frequency, a.word) <
+             std::tie(b.distance, a.dropped, a.frequency, b.word);
+    });
+    if (found.size() > 8) found.resize(8);
+    std::vector<std::pair<std::string, std::size_t>> out;
+    for (const auto& c : found) out.emplace_back(c.word, c.distance);
+    return out;
+  };
+  auto stored = [&db](const std::string& typed) {
+    auto table = otiose::detail::SpellingTable::read(db, "db");
+    std::vector<std::pair<std::string, std::size_t>> out;
+    for (const auto& c : otiose::detail::spelling_candidates(table, typed))
+      out.emplace_back(c.word, c.distance);
+    return out;
+  };
+  auto compare = [&] {
+    otiose::detail::store_spelling(db);
+    db.commit();
+    std::size_t some = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+      std::string typed = random_word();
+      CAPTURE(typed);
+      auto expected = scan(typed);
+      some += !expected.empty();
+      CHECK(stored(typed) == expected);
+    }
+    CHECK(some > 100);  // the comparison is not of empty lists
+  };
+  compare();
+  // An edit: words removed (every word of 5 letters among them) and added;
+  // the stored table follows, and a length left without words has no key.
+  std::vector<std::string> words;
+  for (auto it = db.spellings_begin(); it != db.spellings_end(); ++it) words.push_back(*it);
+  for (int i = 0; i < 500; ++i) words.push_back(random_word() + "q");
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (words[i].size() == 5 || i % 3 == 0)
+      db.remove_spelling(words[i], 100);
+    else if (words[i].back() == 'q')
+      db.add_spelling(words[i], 1);
+  }
+  compare();
+  CHECK(db.get_metadata(std::string(otiose::detail::kMetaSpelling) + "5").empty());
+  CHECK(!db.get_metadata(std::string(otiose::detail::kMetaSpelling) + "6").empty());
+
+  // A stored length that is not whole words is damage, named.
+  db.set_metadata(std::string(otiose::detail::kMetaSpelling) + "6", "abcdefg");
+  db.commit();
+  try {
+    otiose::detail::SpellingTable::read(db, "DBPATH");
+    FAIL("a damaged spelling table was read");
+  } catch (const otiose::Error& e) {
+    CHECK(e.kind() == otiose::ErrorKind::kIndex);
+    CHECK_THAT(e.what(), Catch::Contains("DBPATH: damaged spelling table (otiose:spelling:6"));
   }
 }
 
