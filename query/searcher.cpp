@@ -33,7 +33,7 @@ namespace {
 // the grouped counts (each specimen's matches).
 class Counts {
  public:
-  explicit Counts(bool owners) : count_owners_(owners) {}
+  Counts(bool owners, bool kinds) : count_owners_(owners), count_kinds_(kinds) {}
 
   // `n` matching documents have the facet value `v`.
   void add(std::string_view v, std::size_t n) {
@@ -44,7 +44,12 @@ class Counts {
     if (v[2] >= '0' && v[2] < '0' + static_cast<char>(std::size(risk_))) risk_[v[2] - '0'] += n;
     if (count_owners_)
       if (std::uint64_t h = detail::facet_owner(v)) owners_[h] += n;
-    if (v.size() > detail::kFacetKindAt) kinds_[std::string(v.substr(detail::kFacetKindAt))] += n;
+    if (count_kinds_ && v.size() > detail::kFacetKindAt) {
+      std::string_view kind = v.substr(detail::kFacetKindAt);
+      auto it = kinds_.find(kind);
+      if (it == kinds_.end()) it = kinds_.emplace(std::string(kind), 0).first;
+      it->second += n;
+    }
   }
 
   std::size_t total() const { return total_; }
@@ -77,11 +82,11 @@ class Counts {
   }
 
  private:
-  bool count_owners_;
+  bool count_owners_, count_kinds_;
   std::size_t total_ = 0, roles_ = 0, quotes_ = 0;
   std::size_t salary_[std::size(detail::kSalaryBands)] = {};
   std::size_t risk_[std::size(detail::kRiskBands)] = {};
-  std::map<std::string, std::size_t> kinds_;
+  std::map<std::string, std::size_t, std::less<>> kinds_;
   std::unordered_map<std::uint64_t, std::size_t> owners_;
 };
 
@@ -221,6 +226,35 @@ struct Searcher::Impl {
     return hit;
   }
 
+  // Counts the documents `query` matches, up to count_limit + 1 of them,
+  // by their facet values: the facets, the total of a grouped search and
+  // each specimen's matches (Xapian's collapsed counts are estimates that
+  // can exceed the catalogue, and its remote backend loses them in the
+  // merge). A match of its own, with no weights, no collapse and no hits to
+  // keep: what the counts cost is reading each match's value once.
+  // Returns how many documents it would look at: fewer counted is every
+  // match.
+  static Xapian::doccount count_matches(const Snapshot& s, Xapian::Database& db,
+                                        const Xapian::Query& query, std::size_t count_limit,
+                                        Counts& counts) {
+    Xapian::Enquire enquire(db);
+    enquire.set_query(query);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    enquire.set_docid_order(Xapian::Enquire::DONT_CARE);
+    CountingSpy local_spy(counts);
+    Xapian::ValueCountMatchSpy remote_spy(detail::kSlotFacets);
+    if (s.has_remote_shards())
+      enquire.add_matchspy(&remote_spy);
+    else
+      enquire.add_matchspy(&local_spy);
+    const auto check =
+        static_cast<Xapian::doccount>(std::min<std::size_t>(db.get_doccount(), count_limit) + 1);
+    enquire.get_mset(0, 0, check);
+    for (auto it = remote_spy.values_begin(); it != remote_spy.values_end(); ++it)
+      counts.add(*it, it.get_termfreq());
+    return check;
+  }
+
   // One search on one snapshot: the query as typed, no correction.
   SearchResults search_once(const Snapshot& s, Xapian::Database& db, std::string_view query_text,
                             const SearchOptions& o) const {
@@ -245,37 +279,17 @@ struct Searcher::Impl {
     else  // equal scores: the shorter (denser) text first
       enquire.set_sort_by_relevance_then_value(detail::kSlotOrder, false);
     if (o.group) enquire.set_collapse_key(detail::kSlotOwner);
-    // One spy reads each matching document's facet value once: the facets,
-    // the uncollapsed total of a grouped search and each specimen's
-    // matches (Xapian's collapsed count is an estimate, which can exceed the
-    // catalogue, and its remote backend loses collapse counts in the merge).
-    Counts counts(o.group);
-    CountingSpy local_spy(counts);
-    Xapian::ValueCountMatchSpy remote_spy(detail::kSlotFacets);
-    if (o.group || o.facets) {
-      if (s.has_remote_shards())
-        enquire.add_matchspy(&remote_spy);
-      else
-        enquire.add_matchspy(&local_spy);
-    }
     auto limit = static_cast<Xapian::doccount>(std::min<std::size_t>(o.limit, 10000));
     auto offset = static_cast<Xapian::doccount>(std::min<std::size_t>(o.offset, 1u << 30));
-    // Grouped, the counts of what each hit stands for are exact only when
-    // the matcher looks at every match: it does, up to count_limit
-    // documents.
-    Xapian::doccount check = offset + limit + 100;
-    // One more than that tells "every match" from "count_limit of more".
-    if (o.group || o.facets)
-      check = std::max(check, static_cast<Xapian::doccount>(
-                                  std::min<std::size_t>(db.get_doccount(), o.count_limit) + 1));
-    Xapian::MSet mset = enquire.get_mset(offset, limit, check);
-    for (auto it = remote_spy.values_begin(); it != remote_spy.values_end(); ++it)
-      counts.add(*it, it.get_termfreq());
+    // The hits: Xapian may stop looking once it has seen enough to rank
+    // them (a collapse's hits are right however early it stops).
+    Xapian::MSet mset = enquire.get_mset(offset, limit, offset + limit + 100);
     results.grouped = o.group;
-    // The matcher stops early only once it has looked at `check`
-    // documents: seeing fewer, the spy saw every match.
+    Counts counts(o.group, o.facets);
     const bool spied = o.group || o.facets;
-    results.exact = spied ? counts.total() < check
+    const Xapian::doccount looked =
+        spied ? count_matches(s, db, enquire.get_query(), o.count_limit, counts) : 0;
+    results.exact = spied ? counts.total() < looked
                           : mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     if (o.group) {
       // Xapian's uncollapsed estimate can stop at the collapsed count: the
@@ -288,6 +302,8 @@ struct Searcher::Impl {
             std::max<std::size_t>(results.total, mset.get_uncollapsed_matches_estimated());
         results.specimens = std::max<std::size_t>(results.specimens, mset.get_matches_estimated());
       }
+    } else if (spied && results.exact) {
+      results.total = counts.total();
     } else {
       results.total = mset.get_matches_estimated();
     }
