@@ -317,6 +317,7 @@ struct Searcher::Impl {
     // Remote shards: ask for every hit's document at once, not one round
     // trip a hit.
     if (s.has_remote_shards()) mset.fetch();
+    const Xapian::Stem snippet_stem = detail::snippet_stemmer(stemmer, enquire.get_query());
     std::size_t rank = o.offset;
     for (auto m = mset.begin(); m != mset.end(); ++m) {
       std::string body;
@@ -328,7 +329,7 @@ struct Searcher::Impl {
         if (!v.empty()) hit.sort_value = Xapian::sortable_unserialise(v);
       }
       if (o.group) hit.more = counts.of(hit.slug) - 1;
-      hit.snippet = detail::make_snippet(mset, std::move(body), words, stemmer, o);
+      hit.snippet = detail::make_snippet(mset, std::move(body), words, snippet_stem, o);
       if (o.related > 0 && s.model().find(hit.slug) >= 0)
         hit.related = detail::with_cards(s.model(), s.model().related(hit.slug, o.related));
       results.hits.push_back(std::move(hit));

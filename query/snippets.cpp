@@ -39,28 +39,60 @@ std::vector<std::string> snippet_words(const Xapian::Query& query) {
   return out;
 }
 
+namespace {
+
+class QueryStem : public Xapian::StemImplementation {
+ public:
+  QueryStem(const Xapian::Stem& stemmer, const Xapian::Query& query) : stemmer_(stemmer) {
+    for (auto t = query.get_unique_terms_begin(); t != query.get_unique_terms_end(); ++t) {
+      const std::string& term = *t;
+      if (term.size() >= 2 && term[0] == 'Z') first_[static_cast<unsigned char>(term[1])] = true;
+    }
+  }
+
+  std::string operator()(const std::string& word) override {
+    if (word.empty() || !first_[static_cast<unsigned char>(word[0])]) return {};
+    return stemmer_(word);
+  }
+
+  std::string get_description() const override {
+    return "otiose::QueryStem(" + stemmer_.get_description() + ")";
+  }
+
+ private:
+  Xapian::Stem stemmer_;
+  bool first_[256] = {};
+};
+
+}  // namespace
+
+Xapian::Stem snippet_stemmer(const Xapian::Stem& stemmer, const Xapian::Query& query) {
+  return Xapian::Stem(new QueryStem(stemmer, query));
+}
+
 std::string unescape_html(const std::string& s) {
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '&') {
-      static const std::pair<const char*, char> kEntities[] = {{"&amp;", '&'},  {"&lt;", '<'},
-                                                               {"&gt;", '>'},   {"&quot;", '"'},
-                                                               {"&#39;", '\''}, {"&apos;", '\''}};
-      bool done = false;
-      for (const auto& [entity, c] : kEntities) {
-        std::size_t n = std::strlen(entity);
-        if (s.compare(i, n, entity) == 0) {
-          out += c;
-          i += n - 1;
-          done = true;
-          break;
-        }
+  std::size_t i = 0;
+  for (std::size_t amp; (amp = s.find('&', i)) != std::string::npos;) {
+    out.append(s, i, amp - i);
+    i = amp;
+    static const std::pair<const char*, char> kEntities[] = {{"&amp;", '&'},  {"&lt;", '<'},
+                                                             {"&gt;", '>'},   {"&quot;", '"'},
+                                                             {"&#39;", '\''}, {"&apos;", '\''}};
+    bool done = false;
+    for (const auto& [entity, c] : kEntities) {
+      std::size_t n = std::strlen(entity);
+      if (s.compare(i, n, entity) == 0) {
+        out += c;
+        i += n;
+        done = true;
+        break;
       }
-      if (done) continue;
     }
-    out += s[i];
+    if (!done) out += s[i++];
   }
+  out.append(s, i);
   return out;
 }
 
@@ -134,15 +166,17 @@ std::string make_snippet(const Xapian::MSet& mset, std::string body,
   // One item a line in the stored body: a separator between them, so that
   // "Chief of Staff to the CEO" and "Chief of Staff to the CTO" do not run
   // together.
-  std::string separated;
-  separated.reserve(body.size() + body.size() / 8);
-  for (char c : body) {
-    if (c == '\n')
+  if (body.find('\n') != std::string::npos) {
+    std::string separated;
+    separated.reserve(body.size() + body.size() / 8);
+    std::size_t from = 0;
+    for (std::size_t nl; (nl = body.find('\n', from)) != std::string::npos; from = nl + 1) {
+      separated.append(body, from, nl - from);
       separated += kSeparator;
-    else
-      separated += c;
+    }
+    separated.append(body, from);
+    body = std::move(separated);
   }
-  body = std::move(separated);
   // Plain text is marked with control bytes first: Xapian escapes the text,
   // and the user's highlight strings must not be escaped with it.
   const std::string start = o.html ? o.highlight_start : "\x01";
@@ -160,9 +194,16 @@ std::string make_snippet(const Xapian::MSet& mset, std::string body,
     if (found) return cut;
   }
   if (o.html) return snippet;
+  const std::string plain = unescape_html(snippet);
   std::string marked;
-  for (char c : unescape_html(snippet))
-    marked += c == '\x01' ? o.highlight_start : c == '\x02' ? o.highlight_end : std::string(1, c);
+  marked.reserve(plain.size() + 8 * (o.highlight_start.size() + o.highlight_end.size()));
+  std::size_t from = 0;
+  for (std::size_t m; (m = plain.find_first_of("\x01\x02", from)) != std::string::npos;
+       from = m + 1) {
+    marked.append(plain, from, m - from);
+    marked += plain[m] == '\x01' ? o.highlight_start : o.highlight_end;
+  }
+  marked.append(plain, from);
   return marked;
 }
 

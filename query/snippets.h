@@ -29,6 +29,15 @@ Window snippet_window(const std::string& body, const std::vector<std::string>& w
 // The words a snippet should show: the query's terms without prefixes.
 std::vector<std::string> snippet_words(const Xapian::Query& query);
 
+// The stemmer for the snippets of one query's hits: `stemmer`'s stems, but
+// only for words that could stem to one of the query's stemmed terms ("Z"
+// and a stem). Xapian's snippet generator stems every word of a text only
+// to look the stem up among those terms, and a stem begins with its word's
+// first letter (the English stemmer changes a word's end, never its start),
+// so any other word gets an empty stem, which no term is: the snippets are
+// the same, at a fraction of the stemming.
+Xapian::Stem snippet_stemmer(const Xapian::Stem& stemmer, const Xapian::Query& query);
+
 // `s` with the HTML entities Xapian's snippets use turned back into text.
 std::string unescape_html(const std::string& s);
 

@@ -314,6 +314,8 @@ TEST_CASE("snippet windows cut long text on spaces around the first match") {
   CHECK(!otiose::detail::snippet_window(body, {"absent"}, 60).cut_before);
   CHECK(otiose::detail::unescape_html("a &amp; b &lt;c&gt; &quot;d&quot; &#39;e&#39;") ==
         "a & b <c> \"d\" 'e'");
+  CHECK(otiose::detail::unescape_html("&& &amp;&") == "&& &&");
+  CHECK(otiose::detail::unescape_html("") == "");
 }
 
 TEST_CASE("snippets mark the matched words, as HTML or as text") {
@@ -336,4 +338,35 @@ TEST_CASE("snippets mark the matched words, as HTML or as text") {
   html.html = true;
   CHECK(otiose::detail::make_snippet(mset, "Strategic oversight & <tags>", words, stemmer, html) ==
         "Strategic <b>oversight</b> &amp; &lt;tags&gt;");
+}
+
+TEST_CASE(
+    "the snippet stemmer stems what could match a query's stem, and the snippets are Xapian's") {
+  Xapian::WritableDatabase db = tiny_index();
+  Xapian::Stem stemmer(otiose::detail::kStemLanguage);
+  auto parser = otiose::detail::make_query_parser(db, stemmer, false);
+  Xapian::Query q = otiose::detail::parse_user_query(parser, "managers oversight", {});
+  Xapian::Enquire enquire(db);
+  enquire.set_query(q);
+  Xapian::MSet mset = enquire.get_mset(0, 10);
+  Xapian::Stem quick = otiose::detail::snippet_stemmer(stemmer, q);
+  // The stemmer's own exceptions and suffixes among them.
+  for (std::string w : {"managing", "managers", "oversaw", "overseeing", "dying", "skies",
+                        "strategic", "yearly", "ideally", "m", "o", "a", "news", "meetings"}) {
+    INFO(w);
+    CHECK(quick(w) == (w[0] == 'm' || w[0] == 'o' ? stemmer(w) : std::string()));
+  }
+  otiose::SearchOptions html;
+  html.html = true;
+  auto words = otiose::detail::snippet_words(q);
+  for (std::string text : {"Managing the managers' oversight, dying slowly",
+                           "Strategic overseeing of the manager & <team> by managers",
+                           "Nothing here matches at all"}) {
+    INFO(text);
+    CHECK(otiose::detail::make_snippet(mset, text, words, quick, html) ==
+          otiose::detail::make_snippet(mset, text, words, stemmer, html));
+  }
+  CHECK(
+      otiose::detail::make_snippet(mset, "Managing the managers' oversight", words, quick, html) ==
+      "<b>Managing</b> the <b>managers</b>' <b>oversight</b>");
 }
