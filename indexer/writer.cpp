@@ -527,12 +527,22 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
     // against before Xapian reads them.
     std::vector<const Record*> pointers;
     for (const auto& r : records) pointers.push_back(&r.record);
+    // An edit keeps the related lists the current model proves unchanged;
+    // one it cannot open is no reason not to build a new one.
+    std::unique_ptr<SimilarityModel> previous;
+    if (!rebuild) {
+      const std::string path = *current.generation + "/" + detail::kModelFile;
+      try {
+        previous = std::make_unique<SimilarityModel>(path, &env);
+      } catch (const Error&) {  // missing or damaged: every list is computed
+      }
+    }
     report.model = build_model(
         pointers, options.tfidf, tmp + "/" + detail::kModelFile, options.threads,
         [&](std::size_t n, std::size_t of) {
           if (options.progress) options.progress("similarity", n, of);
         },
-        &env, &options.occupations);
+        &env, &options.occupations, previous.get());
     detail::write_table_sums(tmp, env);
 
     std::string published = publish(env, index_dir, tmp, name);

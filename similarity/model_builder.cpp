@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -20,6 +21,7 @@
 #include <unordered_set>
 
 #include "similarity/config_json.h"
+#include "similarity/model_access.h"
 #include "similarity/model_file.h"
 #include "similarity/names.h"
 #include "similarity/scoring.h"
@@ -237,15 +239,17 @@ double row_dot(const RowMatrix& rows, std::size_t a, std::size_t b) {
 // against every specimen, the sparse terms go through the inverted lists
 // into a per-row accumulator, and the candidates that sum picks
 // (candidates_of_row) get their cosines in double (row_dot): the lists and
-// cosines are those of the product in double.
-Neighbours all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, unsigned threads,
-                     const std::function<void(std::size_t, std::size_t)>& progress,
-                     ModelBuildStats& stats) {
+// cosines are those of the product in double. With `only`, just those rows
+// (ascending) are computed into `out`; the others are left as they are.
+void all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, unsigned threads,
+               const std::vector<std::uint32_t>* only,
+               const std::function<void(std::size_t, std::size_t)>& progress,
+               ModelBuildStats& stats, Neighbours& out) {
   constexpr std::size_t kBlock = 64;
   const auto n = static_cast<std::size_t>(rows.rows());
+  const std::size_t count = only ? only->size() : n;
+  auto row_at = [&](std::size_t pos) -> std::size_t { return only ? (*only)[pos] : pos; };
   const bool has_dense = d.matrix.cols() > 0;
-  Neighbours out{std::vector<std::uint32_t>(n * k, detail::kNoNeighbour),
-                 std::vector<double>(n * k, 0.0)};
   const auto* ptr = d.lists.outerIndexPtr();
   const auto* idx = d.lists.innerIndexPtr();
   const double* val = d.lists.valuePtr();
@@ -258,14 +262,22 @@ Neighbours all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, 
     std::vector<std::uint32_t> touched;
     std::vector<Scored> scored;
     detail::SparseVector query;
-    Single block;
-    for (std::size_t begin; (begin = next.fetch_add(kBlock)) < n;) {
-      std::size_t end = std::min(n, begin + kBlock);
-      if (has_dense)
+    Single block, gathered;
+    for (std::size_t begin; (begin = next.fetch_add(kBlock)) < count;) {
+      std::size_t end = std::min(count, begin + kBlock);
+      if (has_dense && !only) {
         block.noalias() = d.matrix.middleRows(static_cast<Eigen::Index>(begin),
                                               static_cast<Eigen::Index>(end - begin)) *
                           d.matrix.transpose();
-      for (std::size_t i = begin; i < end; ++i) {
+      } else if (has_dense) {
+        gathered.resize(static_cast<Eigen::Index>(end - begin), d.matrix.cols());
+        for (std::size_t pos = begin; pos < end; ++pos)
+          gathered.row(static_cast<Eigen::Index>(pos - begin)) =
+              d.matrix.row(static_cast<Eigen::Index>(row_at(pos)));
+        block.noalias() = gathered * d.matrix.transpose();
+      }
+      for (std::size_t pos = begin; pos < end; ++pos) {
+        const std::size_t i = row_at(pos);
         query.clear();
         for (RowMatrix::InnerIterator it(rows, static_cast<std::int64_t>(i)); it; ++it)
           if (d.slot[static_cast<std::size_t>(it.col())] < 0)
@@ -279,20 +291,20 @@ Neighbours all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, 
           double* sparse = acc.data();
           for (const auto& [term, weight] : query)
             for (auto p = ptr[term]; p < ptr[term + 1]; ++p) sparse[idx[p]] += weight * val[p];
-          candidates_of_row(block.row(static_cast<Eigen::Index>(i - begin)).data(), acc, n, i, k,
+          candidates_of_row(block.row(static_cast<Eigen::Index>(pos - begin)).data(), acc, n, i, k,
                             error, scored);
           for (auto& s : scored) s.score = row_dot(rows, i, s.index);
         }
         detail::keep_best(scored, k);
-        for (std::size_t r = 0; r < scored.size(); ++r) {
-          out.index[i * k + r] = scored[r].index;
-          out.cosine[i * k + r] = scored[r].score;
+        for (std::size_t r = 0; r < k; ++r) {
+          out.index[i * k + r] = r < scored.size() ? scored[r].index : detail::kNoNeighbour;
+          out.cosine[i * k + r] = r < scored.size() ? scored[r].score : 0.0;
         }
       }
       std::size_t now = done.fetch_add(end - begin) + (end - begin);
       if (progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
-        progress(now, n);
+        progress(now, count);
       }
     }
   });
@@ -302,7 +314,105 @@ Neighbours all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, 
                           static_cast<std::size_t>(d.matrix.size()) * sizeof(float) +
                           n * k * (sizeof(std::uint32_t) + sizeof(double));
   stats.dense_terms = static_cast<std::size_t>(d.matrix.cols());
-  return out;
+}
+
+// An edit's shortcut to step 4. A specimen whose vector is bit for bit the
+// one `old` stores (same terms, same IDF: the edit moved no document
+// frequency it holds) has, with every other unchanged specimen, the cosine
+// `old` computed, so its stored list stays right except where a changed
+// specimen comes in or drops out. Every changed specimen's cosines with
+// the rest are computed; an unchanged specimen's list is then its stored
+// entries with unchanged partners plus the changed ones that reach its
+// old k-th, and it is kept when k of those still rank at or above that
+// k-th (any partner not listed ranked below it). The rest, and every
+// changed specimen, are left in `recompute` for all_pairs(). Returns false
+// (compute everything) when `old` has other specimens, another
+// configuration, or more than an eighth of the specimens changed.
+bool keep_lists(const detail::ModelView& old, const std::vector<const Record*>& records,
+                const TfidfConfig& config, const Vocabulary& v, const RowMatrix& rows,
+                const ColMatrix& cols, Neighbours& out, std::vector<std::uint32_t>& recompute) {
+  const std::size_t n = records.size(), k = config.top_k;
+  if (old.n != n || old.k != k || k == 0 || old.config != detail::config_json(config).dump())
+    return false;
+  for (std::size_t i = 0; i < n; ++i)
+    if (old.slug(i) != records[i]->slug) return false;
+  // Both vocabularies are sorted: the old term index to the new, or -1.
+  std::vector<std::int64_t> term_of(old.terms, -1);
+  for (std::size_t a = 0, b = 0; a < old.terms && b < v.terms.size();) {
+    int c = old.term(a).compare(v.terms[b]);
+    if (c == 0)
+      term_of[a++] = static_cast<std::int64_t>(b++);
+    else if (c < 0)
+      ++a;
+    else
+      ++b;
+  }
+  std::vector<char> changed(n, 0);
+  std::vector<std::uint32_t> moved;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t from = old.row_ptr[i], to = old.row_ptr[i + 1];
+    const auto* start = rows.outerIndexPtr();
+    bool same = static_cast<std::uint64_t>(start[i + 1] - start[i]) == to - from;
+    if (to < from) return false;
+    for (std::uint64_t p = from, q = static_cast<std::uint64_t>(start[i]); same && p < to; ++p, ++q)
+      same = old.row_idx[p] < old.terms && term_of[old.row_idx[p]] == rows.innerIndexPtr()[q] &&
+             std::memcmp(&old.row_val[p], &rows.valuePtr()[q], sizeof(double)) == 0;
+    if (!same) {
+      changed[i] = 1;
+      moved.push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+  if (moved.size() * 8 > n) return false;
+
+  // Each changed specimen's cosines, offered to the unchanged specimens
+  // they could reach: at or above the old k-th (a little below, for the
+  // rounding of a different order of sums), or any at all for a list that
+  // was short (it held every partner with a term in common).
+  auto full = [&](std::size_t u) { return old.top_idx[u * k + k - 1] != detail::kNoNeighbour; };
+  std::vector<std::vector<Scored>> offered(n);
+  std::vector<double> acc(n, 0.0);
+  std::vector<std::uint32_t> touched;
+  for (std::uint32_t c : moved) {
+    for (RowMatrix::InnerIterator it(rows, c); it; ++it)
+      for (ColMatrix::InnerIterator p(cols, it.col()); p; ++p) {
+        auto u = static_cast<std::size_t>(p.row());
+        if (acc[u] == 0.0) touched.push_back(static_cast<std::uint32_t>(u));
+        acc[u] += it.value() * p.value();
+      }
+    for (std::uint32_t u : touched) {
+      if (u != c && !changed[u] && acc[u] > 0.0 &&
+          (!full(u) || acc[u] >= old.top_val[u * k + k - 1] - 1e-9))
+        offered[u].push_back({c, row_dot(rows, u, c)});
+      acc[u] = 0.0;
+    }
+    touched.clear();
+  }
+
+  for (std::size_t i = 0; i < n * k; ++i)
+    if (old.top_idx[i] != detail::kNoNeighbour && old.top_idx[i] >= n) return false;
+  std::vector<Scored> list;
+  for (std::size_t u = 0; u < n; ++u) {
+    if (changed[u]) continue;
+    list = std::move(offered[u]);
+    for (std::size_t r = 0; r < k && old.top_idx[u * k + r] != detail::kNoNeighbour; ++r)
+      if (!changed[old.top_idx[u * k + r]])
+        list.push_back({old.top_idx[u * k + r], old.top_val[u * k + r]});
+    detail::keep_best(list, k);
+    if (full(u)) {
+      const Scored kth{old.top_idx[u * k + k - 1], old.top_val[u * k + k - 1]};
+      if (list.size() < k || detail::better(kth, list[k - 1])) {
+        recompute.push_back(static_cast<std::uint32_t>(u));
+        continue;
+      }
+    }
+    for (std::size_t r = 0; r < k; ++r) {
+      out.index[u * k + r] = r < list.size() ? list[r].index : detail::kNoNeighbour;
+      out.cosine[u * k + r] = r < list.size() ? list[r].score : 0.0;
+    }
+  }
+  recompute.insert(recompute.end(), moved.begin(), moved.end());
+  std::sort(recompute.begin(), recompute.end());
+  return true;
 }
 
 std::vector<std::uint32_t> as_u32(const std::int64_t* p, std::size_t count) {
@@ -454,7 +564,7 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
 ModelBuildStats build_model(const std::vector<const Record*>& input, const TfidfConfig& config,
                             const std::string& path, unsigned threads,
                             const std::function<void(std::size_t, std::size_t)>& progress, Env* env,
-                            const Occupations* occupations) {
+                            const Occupations* occupations, const SimilarityModel* previous) {
   ModelBuildStats stats;
   auto start = Clock::now();
   std::vector<const Record*> records(input);
@@ -475,8 +585,24 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
   stats.vectorize_seconds = seconds_since(start);
 
   auto pairs_start = Clock::now();
-  const Neighbours top =
-      all_pairs(rows, split_dense_terms(rows, cols), config.top_k, threads, progress, stats);
+  const std::size_t k = config.top_k;
+  Neighbours top{std::vector<std::uint32_t>(records.size() * k, detail::kNoNeighbour),
+                 std::vector<double>(records.size() * k, 0.0)};
+  std::vector<std::uint32_t> recompute;
+  bool kept = false;
+  if (previous) {
+    try {
+      kept = keep_lists(detail::ModelAccess::view(*previous), records, config, vocabulary, rows,
+                        cols, top, recompute);
+    } catch (const Error&) {  // a damaged previous model: compute everything
+      kept = false;
+    }
+    if (!kept) recompute.clear();
+  }
+  if (kept) stats.lists_kept = records.size() - recompute.size();
+  if (!kept || !recompute.empty())
+    all_pairs(rows, split_dense_terms(rows, cols), k, threads, kept ? &recompute : nullptr,
+              progress, stats, top);
   stats.all_pairs_seconds = seconds_since(pairs_start);
 
   write_model_file(env ? *env : *Env::Default(), path, config, records, vocabulary, rows, cols, top,

@@ -16,6 +16,7 @@
 
 #include "base/text.h"
 #include "similarity/config_json.h"
+#include "similarity/model_access.h"
 #include "similarity/model_format.h"
 #include "similarity/names.h"
 #include "similarity/scoring.h"
@@ -558,6 +559,40 @@ const std::string& SimilarityModel::path() const {
 const TfidfConfig& SimilarityModel::config() const {
   return impl_->config();
 }
+
+namespace detail {
+
+ModelView ModelAccess::view(const SimilarityModel& model) {
+  model.verify();
+  const SimilarityModel::Impl& m = *model.impl_;
+  ModelView v;
+  v.model = &model;
+  v.n = m.n_docs();
+  v.terms = m.n_terms();
+  v.k = m.header->top_k;
+  v.config = m.config_text;
+  v.row_ptr = m.row_ptr;
+  v.row_idx = m.row_idx;
+  v.row_val = m.row_val;
+  v.top_idx = m.top_idx;
+  v.top_val = m.top_val;
+  return v;
+}
+
+std::string_view ModelAccess::slug(const SimilarityModel& model, std::size_t i) {
+  return model.impl_->slug(i);
+}
+std::string_view ModelAccess::term(const SimilarityModel& model, std::size_t t) {
+  return model.impl_->term(t);
+}
+std::string_view ModelView::slug(std::size_t i) const {
+  return ModelAccess::slug(*model, i);
+}
+std::string_view ModelView::term(std::size_t t) const {
+  return ModelAccess::term(*model, t);
+}
+
+}  // namespace detail
 
 void SimilarityModel::verify() const {
   impl_->check(impl_->base + sizeof(detail::Header), impl_->covered);

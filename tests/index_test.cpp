@@ -127,13 +127,23 @@ TEST_CASE("re-indexing is idempotent and an edit or removal changes exactly that
   CHECK_THROWS_AS(s.get("agile-coach"), otiose::Error);
   for (const auto& n : s.related("scrum-master", 10)) CHECK(n.slug != "agile-coach");
 
-  // --rebuild gives the same index from scratch.
+  // An edit that moves one vector and no IDF keeps most related lists.
+  sdet->record.tagline += " Quuxplorer.";
+  auto fourth = otiose::write_index(edited, dir / "index", options());
+  CHECK(fourth.updated == 1);
+  CHECK(fourth.model.lists_kept >= edited.size() / 2);
+  CHECK(fourth.model.lists_kept < edited.size());
+  const std::string kept_model = otiose::test::read_file(fourth.generation + "/model.bin");
+
+  // --rebuild gives the same index from scratch, and the same model.
   auto o = options();
   o.rebuild = true;
   auto rebuilt = otiose::write_index(edited, dir / "index", o);
   CHECK(rebuilt.written);
   CHECK(rebuilt.added == edited.size());
+  CHECK(rebuilt.model.lists_kept == 0);
   CHECK(s.search("", {}).total == before - 1 - gone_quotes);
+  CHECK((otiose::test::read_file(rebuilt.generation + "/model.bin") == kept_model));
 }
 
 TEST_CASE("a second writer is refused with the first one's PID") {

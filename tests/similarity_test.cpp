@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -597,4 +598,90 @@ TEST_CASE("TopK keeps what keep_best keeps, in the same order, ties by index") {
       CHECK(got[i].score == expected[i].score);
     }
   }
+}
+
+TEST_CASE(
+    "an edit's model keeps the lists it proves unchanged, and is the file a full build writes") {
+  // The generated corpus's cosines sit close together (the "Ties" corpus
+  // above), so a changed specimen moves in and out of many lists.
+  TempDir dir;
+  otiose::test::write_file(dir.path() / "c.jsonl", otiose::test::generated_corpus(2500, "Edits"));
+  const auto config = otiose::load_tfidf_config(otiose::test::source_path("similarity/tfidf.json"));
+  const auto corpus = otiose::load_corpus({dir / "c.jsonl"});
+  REQUIRE(corpus.error_count() == 0);
+  std::vector<otiose::Record> base;
+  for (const auto& r : corpus.records) base.push_back(r.record);
+  otiose::build_model(pointers(base), config, dir / "old.bin", 2);
+  SimilarityModel old(dir / "old.bin");
+
+  // Each edit, and how many lists it must keep at least (a word no other
+  // specimen has moves one vector; a common word moves every vector that
+  // holds it).
+  struct Edit {
+    std::string what;
+    std::function<void(std::vector<otiose::Record>&)> apply;
+    std::size_t kept_at_least;
+  };
+  const std::vector<Edit> edits = {
+      {"a new word in one tagline", [](auto& r) { r[7].tagline += " zebracornish"; }, 2400},
+      {"one tagline another's", [](auto& r) { r[11].tagline = r[1900].tagline; }, 2400},
+      {"one title the title of a neighbour",
+       [](auto& r) { r[42].title = r[43].title + " " + r[44].title; }, 2400},
+      {"a common word added to twenty taglines",
+       [](auto& r) {
+         for (std::size_t i = 0; i < 20; ++i) r[i * 100].tagline += " Edits";
+       },
+       2000},
+      {"a record's text emptied to its title",
+       [](auto& r) {
+         otiose::Record bare;
+         bare.slug = r[99].slug;
+         bare.title = r[99].title;
+         bare.tagline = "t";
+         r[99] = bare;
+       },
+       0},
+      {"a specimen added (every IDF moves)",
+       [](auto& r) {
+         otiose::Record extra = r[5];
+         extra.slug = "zz-added";
+         r.push_back(extra);
+       },
+       0},
+  };
+  for (const auto& e : edits) {
+    INFO(e.what);
+    std::vector<otiose::Record> edited = base;
+    e.apply(edited);
+    auto kept = otiose::build_model(pointers(edited), config, dir / "kept.bin", 2, {}, nullptr,
+                                    nullptr, &old);
+    otiose::build_model(pointers(edited), config, dir / "fresh.bin", 2);
+    CHECK(kept.lists_kept >= e.kept_at_least);
+    CHECK(kept.lists_kept < edited.size());
+    const std::string a = otiose::test::read_file(dir / "kept.bin");
+    const std::string b = otiose::test::read_file(dir / "fresh.bin");
+    CHECK(a.size() == b.size());
+    CHECK((a == b));
+  }
+  // The same corpus: every list is kept, nothing computed.
+  auto same =
+      otiose::build_model(pointers(base), config, dir / "same.bin", 2, {}, nullptr, nullptr, &old);
+  CHECK(same.lists_kept == base.size());
+  CHECK((otiose::test::read_file(dir / "same.bin") == otiose::test::read_file(dir / "old.bin")));
+}
+
+TEST_CASE(
+    "an edit of the bundled catalogue (no dense terms) keeps lists and writes the same file") {
+  Catalogue c;
+  std::vector<otiose::Record> edited;
+  for (const auto& r : c.corpus.records) edited.push_back(r.record);
+  edited[3].tagline += " zebracornish";  // one vector moves, and no IDF
+  auto kept = otiose::build_model(pointers(edited), c.config, c.dir / "kept.bin", 1, {}, nullptr,
+                                  &c.occupations, c.model.get());
+  otiose::build_model(pointers(edited), c.config, c.dir / "fresh.bin", 1, {}, nullptr,
+                      &c.occupations);
+  CHECK(kept.lists_kept >= edited.size() / 2);
+  CHECK(kept.dense_terms == 0);
+  CHECK((otiose::test::read_file(c.dir / "kept.bin") ==
+         otiose::test::read_file(c.dir / "fresh.bin")));
 }

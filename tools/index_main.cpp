@@ -248,7 +248,10 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
                                   {"similarity_seconds",
                                    r.model.vectorize_seconds + r.model.all_pairs_seconds},
                                   {"similarity_terms", r.model.terms},
-                                  {"similarity_all_pairs_bytes", r.model.all_pairs_bytes}}
+                                  {"similarity_all_pairs_bytes", r.model.all_pairs_bytes},
+                                  {"similarity_vectorize_seconds", r.model.vectorize_seconds},
+                                  {"similarity_all_pairs_seconds", r.model.all_pairs_seconds},
+                                  {"similarity_lists_kept", r.model.lists_kept}}
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << '\n';
     } else {

@@ -23,6 +23,9 @@
 namespace otiose {
 
 class Env;
+namespace detail {
+struct ModelAccess;
+}
 
 // TfidfVectorizer's parameters, plus the record fields that make a
 // specimen's text. See similarity/README.md for the chosen values.
@@ -136,6 +139,7 @@ struct ModelBuildStats {
   double all_pairs_seconds = 0;
   std::size_t all_pairs_bytes = 0;  // working memory of the all-pairs step
   std::size_t dense_terms = 0;      // terms handled by the dense product
+  std::size_t lists_kept = 0;       // related lists kept from `previous`
 };
 
 // Builds the model over `records` (the model orders them by slug) and
@@ -144,11 +148,17 @@ struct ModelBuildStats {
 // 0 uses every core. `progress`, if set, is called with (specimens done,
 // total) during the all-pairs step. `occupations`, if given, is stored for
 // the ad matcher (a covered row naming a slug not in `records` is ignored).
-// Throws Error(kIo) when the file cannot be written.
-OTIOSE_EXPORT ModelBuildStats build_model(
-    const std::vector<const Record*>& records, const TfidfConfig& config, const std::string& path,
-    unsigned threads = 0, const std::function<void(std::size_t, std::size_t)>& progress = {},
-    Env* env = nullptr, const Occupations* occupations = nullptr);
+// `previous`, if given, is the model this one replaces (an edit): the
+// related lists it proves unchanged are kept instead of computed again,
+// and the file is the same, byte for byte, as without it
+// (similarity/README.md, "Edits"). Throws Error(kIo) when the file cannot
+// be written.
+class SimilarityModel;
+OTIOSE_EXPORT ModelBuildStats
+build_model(const std::vector<const Record*>& records, const TfidfConfig& config,
+            const std::string& path, unsigned threads = 0,
+            const std::function<void(std::size_t, std::size_t)>& progress = {}, Env* env = nullptr,
+            const Occupations* occupations = nullptr, const SimilarityModel* previous = nullptr);
 
 // A model file opened read-only (memory-mapped). Opening checks the magic,
 // version, size, checksum and structure; any damage throws Error(kModel)
@@ -222,6 +232,7 @@ class OTIOSE_EXPORT SimilarityModel {
   void verify() const;
 
  private:
+  friend struct detail::ModelAccess;  // an edit's rebuild reads the stored lists
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,40 @@
+// similarity/: what a rebuild reads of the model it replaces (private).
+#ifndef OTIOSE_SIMILARITY_MODEL_ACCESS_H_
+#define OTIOSE_SIMILARITY_MODEL_ACCESS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace otiose {
+class SimilarityModel;
+}
+
+namespace otiose::detail {
+
+// A model's vectors and related lists as stored, every byte of the file
+// verified first (so the view throws Error(kModel) on damage, and never
+// later). Valid while the model is open.
+struct ModelView {
+  const SimilarityModel* model = nullptr;
+  std::size_t n = 0, terms = 0, k = 0;
+  std::string_view config;  // the configuration's JSON, as config_json() wrote it
+  const std::uint64_t* row_ptr = nullptr;
+  const std::uint32_t* row_idx = nullptr;
+  const double* row_val = nullptr;
+  const std::uint32_t* top_idx = nullptr;  // n x k, kNoNeighbour pads
+  const double* top_val = nullptr;
+
+  std::string_view slug(std::size_t i) const;
+  std::string_view term(std::size_t t) const;
+};
+
+struct ModelAccess {
+  static ModelView view(const SimilarityModel& model);
+  static std::string_view slug(const SimilarityModel& model, std::size_t i);
+  static std::string_view term(const SimilarityModel& model, std::size_t t);
+};
+
+}  // namespace otiose::detail
+
+#endif  // OTIOSE_SIMILARITY_MODEL_ACCESS_H_
