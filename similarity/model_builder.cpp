@@ -34,7 +34,6 @@ using RowMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, std::int64_t>;
 using ColMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, std::int64_t>;
 using Single = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Clock = std::chrono::steady_clock;
-using TermCounts = std::vector<std::pair<std::string, std::uint32_t>>;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -49,48 +48,99 @@ void run_on(unsigned threads, F work) {
   for (auto& t : pool) t.join();
 }
 
-// Step 1: term counts per specimen, in parallel.
-std::vector<TermCounts> count_documents(const std::vector<const Record*>& records,
-                                        const TfidfConfig& config, unsigned threads) {
+// Term counts per document, each term numbered once: a document holds
+// (id, count) pairs, so the steps after counting look no string up.
+struct Counted {
+  std::vector<std::string> terms;  // by id
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> docs;
+};
+
+// Numbers terms in the order it first meets them.
+class TermIds {
+ public:
+  std::uint32_t id(const std::string& term) {
+    auto [it, fresh] = ids_.try_emplace(term, static_cast<std::uint32_t>(terms_.size()));
+    if (fresh) terms_.push_back(&it->first);
+    return it->second;
+  }
+  // The document's counts as (id, count), in the order of `counts`.
+  void add(const std::unordered_map<std::string, std::uint32_t>& counts,
+           std::vector<std::pair<std::uint32_t, std::uint32_t>>& out) {
+    out.reserve(counts.size());
+    for (const auto& [term, count] : counts) out.emplace_back(id(term), count);
+  }
+  std::size_t size() const { return terms_.size(); }
+  const std::string& term(std::uint32_t id) const { return *terms_[id]; }
+
+ private:
+  std::unordered_map<std::string, std::uint32_t> ids_;
+  std::vector<const std::string*> terms_;  // by id; the map's nodes do not move
+};
+
+// Step 1: term counts per specimen, in parallel: each thread numbers the
+// terms of the specimens it counts, and the numbers are made one after.
+Counted count_documents(const std::vector<const Record*>& records, const TfidfConfig& config,
+                        unsigned threads) {
   std::unordered_set<std::string> stop_words(config.stop_words.begin(), config.stop_words.end());
-  std::vector<TermCounts> doc_counts(records.size());
+  Counted out;
+  out.docs.resize(records.size());
+  std::vector<TermIds> local(threads);
+  std::vector<std::uint32_t> counted_by(records.size());
   std::atomic<std::size_t> next{0};
+  std::atomic<unsigned> slot{0};
   run_on(threads, [&] {
+    const unsigned me = slot.fetch_add(1);
     for (std::size_t i; (i = next.fetch_add(1)) < records.size();) {
-      auto counts = detail::count_terms(specimen_text(*records[i], config), config, stop_words);
-      doc_counts[i].assign(counts.begin(), counts.end());
+      local[me].add(detail::count_terms(specimen_text(*records[i], config), config, stop_words),
+                    out.docs[i]);
+      counted_by[i] = me;
     }
   });
-  return doc_counts;
+  TermIds global;
+  std::vector<std::vector<std::uint32_t>> to_global(threads);
+  for (unsigned t = 0; t < threads; ++t) {
+    to_global[t].resize(local[t].size());
+    for (std::uint32_t id = 0; id < local[t].size(); ++id)
+      to_global[t][id] = global.id(local[t].term(id));
+  }
+  for (std::size_t i = 0; i < records.size(); ++i)
+    for (auto& [id, count] : out.docs[i]) id = to_global[counted_by[i]][id];
+  out.terms.reserve(global.size());
+  for (std::uint32_t id = 0; id < global.size(); ++id) out.terms.push_back(global.term(id));
+  return out;
 }
 
 struct Vocabulary {
   std::vector<std::string> terms;  // sorted
-  std::unordered_map<std::string, std::uint32_t> index;
   std::vector<double> idf;
+  std::vector<std::int64_t> of_id;  // a counted term's index in `terms`, or -1
 };
 
 // Step 2: document frequencies, min_df / max_df, sorted terms and their IDF.
-Vocabulary build_vocabulary(const std::vector<TermCounts>& doc_counts, const TfidfConfig& config) {
-  std::unordered_map<std::string, std::uint32_t> df;
-  for (const auto& doc : doc_counts)
-    for (const auto& [term, count] : doc) ++df[term];
-  double dn = static_cast<double>(doc_counts.size());
+Vocabulary build_vocabulary(const Counted& counted, const TfidfConfig& config) {
+  std::vector<std::uint32_t> df(counted.terms.size(), 0);
+  for (const auto& doc : counted.docs)
+    for (const auto& [id, count] : doc) ++df[id];
+  double dn = static_cast<double>(counted.docs.size());
   double max_count = config.max_df_is_count ? config.max_df : config.max_df * dn;
   double min_count = config.min_df_is_count ? config.min_df : config.min_df * dn;
   if (max_count < min_count)
     throw Error(ErrorKind::kUsage,
                 "tfidf config: max_df corresponds to fewer documents than min_df");
+  std::vector<std::uint32_t> kept;
+  for (std::uint32_t id = 0; id < df.size(); ++id)
+    if (static_cast<double>(df[id]) <= max_count && static_cast<double>(df[id]) >= min_count)
+      kept.push_back(id);
+  std::sort(kept.begin(), kept.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return counted.terms[a] < counted.terms[b]; });
   Vocabulary v;
-  for (const auto& [term, d] : df)
-    if (static_cast<double>(d) <= max_count && static_cast<double>(d) >= min_count)
-      v.terms.push_back(term);
-  std::sort(v.terms.begin(), v.terms.end());
-  v.index.reserve(v.terms.size());
-  v.idf.resize(v.terms.size());
-  for (std::size_t t = 0; t < v.terms.size(); ++t) {
-    v.index.emplace(v.terms[t], static_cast<std::uint32_t>(t));
-    double d = df[v.terms[t]];
+  v.of_id.assign(counted.terms.size(), -1);
+  v.terms.reserve(kept.size());
+  v.idf.resize(kept.size());
+  for (std::size_t t = 0; t < kept.size(); ++t) {
+    v.terms.push_back(counted.terms[kept[t]]);
+    v.of_id[kept[t]] = static_cast<std::int64_t>(t);
+    double d = df[kept[t]];
     v.idf[t] = config.smooth_idf ? std::log((dn + 1.0) / (d + 1.0)) + 1.0 : std::log(dn / d) + 1.0;
   }
   return v;
@@ -98,36 +148,36 @@ Vocabulary build_vocabulary(const std::vector<TermCounts>& doc_counts, const Tfi
 
 // Step 3: the l2-normalised TF-IDF matrix, rows = specimens. Frees the
 // counts as it goes.
-RowMatrix tfidf_rows(std::vector<TermCounts>& doc_counts, const Vocabulary& v,
-                     const TfidfConfig& config) {
-  const std::size_t n = doc_counts.size();
-  RowMatrix rows(static_cast<std::int64_t>(n), static_cast<std::int64_t>(v.terms.size()));
-  std::vector<std::int64_t> sizes(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::int64_t k = 0;
-    for (const auto& [term, count] : doc_counts[i])
-      k += static_cast<std::int64_t>(v.index.count(term));
-    sizes[i] = k;
-  }
-  rows.reserve(sizes);
+RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& config) {
+  const std::size_t n = counted.docs.size();
+  // Filled as CSR arrays, then copied into the matrix whole: inserting
+  // entry by entry into Eigen's reserved rows cost more than the weights.
+  std::vector<std::int64_t> outer(n + 1, 0);
+  std::vector<std::int64_t> inner;
+  std::vector<double> values;
   detail::SparseVector row;
   for (std::size_t i = 0; i < n; ++i) {
     row.clear();
-    for (const auto& [term, count] : doc_counts[i]) {
-      auto it = v.index.find(term);
-      if (it != v.index.end())
-        row.emplace_back(it->second,
-                         detail::tf_weight(count, config.sublinear_tf) * v.idf[it->second]);
-    }
-    TermCounts().swap(doc_counts[i]);
+    for (const auto& [id, count] : counted.docs[i])
+      if (const std::int64_t t = v.of_id[id]; t >= 0)
+        row.emplace_back(static_cast<std::uint32_t>(t),
+                         detail::tf_weight(count, config.sublinear_tf) * v.idf[t]);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>>().swap(counted.docs[i]);
     std::sort(row.begin(), row.end());
     double norm = 0;
     for (const auto& [t, w] : row) norm += w * w;
     norm = std::sqrt(norm);
-    for (const auto& [t, w] : row)
-      rows.insert(static_cast<std::int64_t>(i), t) = norm > 0 ? w / norm : 0.0;
+    for (const auto& [t, w] : row) {
+      inner.push_back(static_cast<std::int64_t>(t));
+      values.push_back(norm > 0 ? w / norm : 0.0);
+    }
+    outer[i + 1] = static_cast<std::int64_t>(inner.size());
   }
-  rows.makeCompressed();
+  RowMatrix rows(static_cast<std::int64_t>(n), static_cast<std::int64_t>(v.terms.size()));
+  rows.resizeNonZeros(static_cast<std::int64_t>(inner.size()));
+  std::copy(outer.begin(), outer.end(), rows.outerIndexPtr());
+  std::copy(inner.begin(), inner.end(), rows.innerIndexPtr());
+  std::copy(values.begin(), values.end(), rows.valuePtr());
   return rows;
 }
 
@@ -484,13 +534,15 @@ OccupationPart occupation_part(const Occupations* occupations,
   c.max_df_is_count = false;
   std::unordered_set<std::string> stop_words(c.stop_words.begin(), c.stop_words.end());
   std::unordered_map<std::string, std::size_t> by_code;
-  std::vector<TermCounts> counts;
+  Counted counts;
+  TermIds ids;
   for (const auto& o : occupations->reference) {
     by_code.emplace(o.code, part.titles.size());
     part.titles.push_back(o.title);
-    auto terms = detail::count_terms(o.title + "\n" + o.text, c, stop_words);
-    counts.emplace_back(terms.begin(), terms.end());
+    ids.add(detail::count_terms(o.title + "\n" + o.text, c, stop_words),
+            counts.docs.emplace_back());
   }
+  for (std::uint32_t id = 0; id < ids.size(); ++id) counts.terms.push_back(ids.term(id));
   part.covered.assign(part.titles.size(), 0);
   std::unordered_set<std::string> slugs;
   for (const Record* r : records) slugs.insert(r->slug);
@@ -574,9 +626,9 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
     throw Error(ErrorKind::kUsage, "too many specimens for one model");
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
 
-  std::vector<TermCounts> doc_counts = count_documents(records, config, threads);
-  const Vocabulary vocabulary = build_vocabulary(doc_counts, config);
-  const RowMatrix rows = tfidf_rows(doc_counts, vocabulary, config);
+  Counted counted = count_documents(records, config, threads);
+  const Vocabulary vocabulary = build_vocabulary(counted, config);
+  const RowMatrix rows = tfidf_rows(counted, vocabulary, config);
   ColMatrix cols = rows;  // the same matrix by term: the inverted lists
   cols.makeCompressed();
   stats.specimens = records.size();
