@@ -318,15 +318,27 @@ TEST_CASE("snippet windows cut long text on spaces around the first match") {
   CHECK(otiose::detail::unescape_html("") == "");
 }
 
-TEST_CASE("snippets mark the matched words, as HTML or as text") {
+// A query on tiny_index() and its hits, as the searcher makes snippets
+// from them.
+struct SnippetQuery {
+  explicit SnippetQuery(const std::string& text) {
+    auto parser = otiose::detail::make_query_parser(db, stemmer, false);
+    query = otiose::detail::parse_user_query(parser, text, {});
+    Xapian::Enquire enquire(db);
+    enquire.set_query(query);
+    mset = enquire.get_mset(0, 10);
+  }
   Xapian::WritableDatabase db = tiny_index();
-  Xapian::Stem stemmer(otiose::detail::kStemLanguage);
-  auto parser = otiose::detail::make_query_parser(db, stemmer, false);
-  Xapian::Query q = otiose::detail::parse_user_query(parser, "oversight", {});
-  Xapian::Enquire enquire(db);
-  enquire.set_query(q);
-  Xapian::MSet mset = enquire.get_mset(0, 10);
-  auto words = otiose::detail::snippet_words(q);
+  Xapian::Stem stemmer{otiose::detail::kStemLanguage};
+  Xapian::Query query;
+  Xapian::MSet mset;
+};
+
+TEST_CASE("snippets mark the matched words, as HTML or as text") {
+  SnippetQuery sq("oversight");
+  const Xapian::Stem& stemmer = sq.stemmer;
+  const Xapian::MSet& mset = sq.mset;
+  auto words = otiose::detail::snippet_words(sq.query);
   CHECK(words == std::vector<std::string>{"oversight"});
   otiose::SearchOptions text;
   text.html = false;
@@ -342,14 +354,10 @@ TEST_CASE("snippets mark the matched words, as HTML or as text") {
 
 TEST_CASE(
     "the snippet stemmer stems what could match a query's stem, and the snippets are Xapian's") {
-  Xapian::WritableDatabase db = tiny_index();
-  Xapian::Stem stemmer(otiose::detail::kStemLanguage);
-  auto parser = otiose::detail::make_query_parser(db, stemmer, false);
-  Xapian::Query q = otiose::detail::parse_user_query(parser, "managers oversight", {});
-  Xapian::Enquire enquire(db);
-  enquire.set_query(q);
-  Xapian::MSet mset = enquire.get_mset(0, 10);
-  Xapian::Stem quick = otiose::detail::snippet_stemmer(stemmer, q);
+  SnippetQuery sq("managers oversight");
+  const Xapian::Stem& stemmer = sq.stemmer;
+  const Xapian::MSet& mset = sq.mset;
+  Xapian::Stem quick = otiose::detail::snippet_stemmer(stemmer, sq.query);
   // The stemmer's own exceptions and suffixes among them.
   for (std::string w : {"managing", "managers", "oversaw", "overseeing", "dying", "skies",
                         "strategic", "yearly", "ideally", "m", "o", "a", "news", "meetings"}) {
@@ -358,7 +366,7 @@ TEST_CASE(
   }
   otiose::SearchOptions html;
   html.html = true;
-  auto words = otiose::detail::snippet_words(q);
+  auto words = otiose::detail::snippet_words(sq.query);
   for (std::string text : {"Managing the managers' oversight, dying slowly",
                            "Strategic overseeing of the manager & <team> by managers",
                            "Nothing here matches at all"}) {
