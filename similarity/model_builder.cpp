@@ -385,7 +385,9 @@ bool keep_lists(const detail::ModelView& old, const std::vector<const Record*>& 
   if (old.n != n || old.k != k || k == 0 || old.config != detail::config_json(config).dump())
     return false;
   for (std::size_t i = 0; i < n; ++i)
-    if (old.slug(i) != records[i]->slug) return false;
+    if (old.slug(i) != records[i]->slug || old.row_ptr[i + 1] < old.row_ptr[i]) return false;
+  for (std::size_t i = 0; i < n * k; ++i)  // a checksummed file, but never trust an index
+    if (old.top_idx[i] != detail::kNoNeighbour && old.top_idx[i] >= n) return false;
   // Both vocabularies are sorted: the old term index to the new, or -1.
   std::vector<std::int64_t> term_of(old.terms, -1);
   for (std::size_t a = 0, b = 0; a < old.terms && b < v.terms.size();) {
@@ -403,7 +405,6 @@ bool keep_lists(const detail::ModelView& old, const std::vector<const Record*>& 
     const std::uint64_t from = old.row_ptr[i], to = old.row_ptr[i + 1];
     const auto* start = rows.outerIndexPtr();
     bool same = static_cast<std::uint64_t>(start[i + 1] - start[i]) == to - from;
-    if (to < from) return false;
     for (std::uint64_t p = from, q = static_cast<std::uint64_t>(start[i]); same && p < to; ++p, ++q)
       same = old.row_idx[p] < old.terms && term_of[old.row_idx[p]] == rows.innerIndexPtr()[q] &&
              std::memcmp(&old.row_val[p], &rows.valuePtr()[q], sizeof(double)) == 0;
@@ -438,8 +439,6 @@ bool keep_lists(const detail::ModelView& old, const std::vector<const Record*>& 
     touched.clear();
   }
 
-  for (std::size_t i = 0; i < n * k; ++i)
-    if (old.top_idx[i] != detail::kNoNeighbour && old.top_idx[i] >= n) return false;
   std::vector<Scored> list;
   for (std::size_t u = 0; u < n; ++u) {
     if (changed[u]) continue;

@@ -23,6 +23,7 @@
 namespace otiose {
 
 class Env;
+class SimilarityModel;
 namespace detail {
 struct ModelAccess;
 }
@@ -153,7 +154,6 @@ struct ModelBuildStats {
 // and the file is the same, byte for byte, as without it
 // (similarity/README.md, "Edits"). Throws Error(kIo) when the file cannot
 // be written.
-class SimilarityModel;
 OTIOSE_EXPORT ModelBuildStats
 build_model(const std::vector<const Record*>& records, const TfidfConfig& config,
             const std::string& path, unsigned threads = 0,
