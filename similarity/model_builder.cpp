@@ -160,8 +160,9 @@ RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& c
     row.clear();
     for (const auto& [id, count] : counted.docs[i])
       if (const std::int64_t t = v.of_id[id]; t >= 0)
-        row.emplace_back(static_cast<std::uint32_t>(t),
-                         detail::tf_weight(count, config.sublinear_tf) * v.idf[t]);
+        row.emplace_back(
+            static_cast<std::uint32_t>(t),
+            detail::tf_weight(count, config.sublinear_tf) * v.idf[static_cast<std::size_t>(t)]);
     std::vector<std::pair<std::uint32_t, std::uint32_t>>().swap(counted.docs[i]);
     std::sort(row.begin(), row.end());
     double norm = 0;
