@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <string_view>
 
 #include "base/text.h"
 
@@ -116,6 +117,21 @@ std::string escape_html(std::string_view s) {
   return out;
 }
 
+// `s` with each byte of `bytes` replaced by `with(byte)`, the text between
+// copied in runs.
+template <typename F>
+std::string replace_bytes(const std::string& s, const char* bytes, F with) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  std::size_t from = 0;
+  for (std::size_t at; (at = s.find_first_of(bytes, from)) != std::string::npos; from = at + 1) {
+    out.append(s, from, at - from);
+    out += with(s[at]);
+  }
+  out.append(s, from);
+  return out;
+}
+
 // The snippet Xapian cannot make: a query of field terms (title:architect)
 // matches prefixed terms, which its snippet generator does not look for in
 // plain text. Cuts about `length` bytes around the first word that starts
@@ -166,17 +182,8 @@ std::string make_snippet(const Xapian::MSet& mset, std::string body,
   // One item a line in the stored body: a separator between them, so that
   // "Chief of Staff to the CEO" and "Chief of Staff to the CTO" do not run
   // together.
-  if (body.find('\n') != std::string::npos) {
-    std::string separated;
-    separated.reserve(body.size() + body.size() / 8);
-    std::size_t from = 0;
-    for (std::size_t nl; (nl = body.find('\n', from)) != std::string::npos; from = nl + 1) {
-      separated.append(body, from, nl - from);
-      separated += kSeparator;
-    }
-    separated.append(body, from);
-    body = std::move(separated);
-  }
+  if (body.find('\n') != std::string::npos)
+    body = replace_bytes(body, "\n", [](char) -> std::string_view { return kSeparator; });
   // Plain text is marked with control bytes first: Xapian escapes the text,
   // and the user's highlight strings must not be escaped with it.
   const std::string start = o.html ? o.highlight_start : "\x01";
@@ -194,17 +201,9 @@ std::string make_snippet(const Xapian::MSet& mset, std::string body,
     if (found) return cut;
   }
   if (o.html) return snippet;
-  const std::string plain = unescape_html(snippet);
-  std::string marked;
-  marked.reserve(plain.size() + 8 * (o.highlight_start.size() + o.highlight_end.size()));
-  std::size_t from = 0;
-  for (std::size_t m; (m = plain.find_first_of("\x01\x02", from)) != std::string::npos;
-       from = m + 1) {
-    marked.append(plain, from, m - from);
-    marked += plain[m] == '\x01' ? o.highlight_start : o.highlight_end;
-  }
-  marked.append(plain, from);
-  return marked;
+  return replace_bytes(unescape_html(snippet), "\x01\x02", [&](char c) -> std::string_view {
+    return c == '\x01' ? o.highlight_start : o.highlight_end;
+  });
 }
 
 }  // namespace otiose::detail

@@ -313,14 +313,10 @@ void all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, unsign
     std::vector<std::uint32_t> touched;
     std::vector<Scored> scored;
     detail::SparseVector query;
-    Single block, gathered;
+    Single block, gathered;  // the product, and the block's rows of the dense part
     for (std::size_t begin; (begin = next.fetch_add(kBlock)) < count;) {
       std::size_t end = std::min(count, begin + kBlock);
-      if (has_dense && !only) {
-        block.noalias() = d.matrix.middleRows(static_cast<Eigen::Index>(begin),
-                                              static_cast<Eigen::Index>(end - begin)) *
-                          d.matrix.transpose();
-      } else if (has_dense) {
+      if (has_dense) {
         gathered.resize(static_cast<Eigen::Index>(end - begin), d.matrix.cols());
         for (std::size_t pos = begin; pos < end; ++pos)
           gathered.row(static_cast<Eigen::Index>(pos - begin)) =
