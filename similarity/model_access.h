@@ -17,13 +17,15 @@ namespace otiose::detail {
 // later). Valid while the model is open.
 struct ModelView {
   const SimilarityModel* model = nullptr;
-  std::size_t n = 0, terms = 0, k = 0;
+  std::size_t n = 0, terms = 0, k = 0, nnz = 0;
   std::string_view config;  // the configuration's JSON, as config_json() wrote it
   const std::uint64_t* row_ptr = nullptr;
   const std::uint32_t* row_idx = nullptr;
   const double* row_val = nullptr;
   const std::uint32_t* top_idx = nullptr;  // n x k, kNoNeighbour pads
   const double* top_val = nullptr;
+  const std::uint64_t* text_sums = nullptr;  // n: checksum() of each specimen_text()
+  const std::uint32_t* row_count = nullptr;  // parallel to row_idx: the term's count
 
   std::string_view slug(std::size_t i) const;
   std::string_view term(std::size_t t) const;

@@ -16,10 +16,12 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/checksum.h"
 #include "similarity/config_json.h"
 #include "similarity/model_access.h"
 #include "similarity/model_file.h"
@@ -77,36 +79,125 @@ class TermIds {
   std::vector<const std::string*> terms_;  // by id; the map's nodes do not move
 };
 
+// What an edit takes from the model it replaces: the counts of every
+// specimen whose text is the one that model counted (the same checksum of
+// specimen_text() under the same configuration), so that only the edited
+// specimens are tokenized again. Only when the configuration keeps every
+// term it counts: the model stores counts of its vocabulary's terms alone.
+struct Reuse {
+  const detail::ModelView* old = nullptr;
+  std::vector<std::int64_t> row;  // per record: its row in `old`, or -1
+};
+
+// A config whose min_df and max_df drop no term of a catalogue of n.
+bool keeps_every_term(const TfidfConfig& config, std::size_t n) {
+  const double dn = static_cast<double>(n);
+  return (config.min_df_is_count ? config.min_df : config.min_df * dn) <= 1.0 &&
+         (config.max_df_is_count ? config.max_df : config.max_df * dn) >= dn;
+}
+
+// The rows of `old` that `records` can reuse, matched by slug (both are in
+// slug order); old.row is empty when none can, or when anything about the
+// stored counts is out of bounds (a checksummed file, but never trust an
+// index).
+Reuse reuse_from(const detail::ModelView* old, const std::vector<const Record*>& records,
+                 const TfidfConfig& config) {
+  Reuse r;
+  if (!old || old->config != detail::config_json(config).dump() ||
+      !keeps_every_term(config, old->n) || old->row_ptr[0] != 0 || old->row_ptr[old->n] != old->nnz)
+    return r;
+  for (std::size_t i = 0; i < old->n; ++i)
+    if (old->row_ptr[i + 1] < old->row_ptr[i]) return r;
+  for (std::size_t p = 0; p < old->nnz; ++p)
+    if (old->row_idx[p] >= old->terms || old->row_count[p] == 0) return r;
+  r.old = old;
+  r.row.assign(records.size(), -1);
+  for (std::size_t i = 0, j = 0; i < records.size() && j < old->n;) {
+    int c = std::string_view(records[i]->slug).compare(old->slug(j));
+    if (c == 0)
+      r.row[i++] = static_cast<std::int64_t>(j++);
+    else if (c < 0)
+      ++i;
+    else
+      ++j;
+  }
+  return r;
+}
+
 // Step 1: term counts per specimen, in parallel: each thread numbers the
 // terms of the specimens it counts, and the numbers are made one after.
+// A specimen `reuse` holds unchanged takes its stored counts, numbered by
+// the old vocabulary, which then comes first in `terms`. Fills `sums` with
+// each specimen's checksum of its text.
 Counted count_documents(const std::vector<const Record*>& records, const TfidfConfig& config,
-                        unsigned threads) {
+                        unsigned threads, const Reuse& reuse, std::vector<std::uint64_t>& sums,
+                        ModelBuildStats& stats) {
   std::unordered_set<std::string> stop_words(config.stop_words.begin(), config.stop_words.end());
+  const detail::ModelView* old = reuse.old;
   Counted out;
   out.docs.resize(records.size());
+  sums.resize(records.size());
   std::vector<TermIds> local(threads);
-  std::vector<std::uint32_t> counted_by(records.size());
+  std::vector<std::uint32_t> counted_by(records.size(), 0);
   std::atomic<std::size_t> next{0};
   std::atomic<unsigned> slot{0};
   run_on(threads, [&] {
     const unsigned me = slot.fetch_add(1);
     for (std::size_t i; (i = next.fetch_add(1)) < records.size();) {
-      local[me].add(detail::count_terms(specimen_text(*records[i], config), config, stop_words),
-                    out.docs[i]);
+      const std::string text = specimen_text(*records[i], config);
+      sums[i] = detail::checksum(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+      if (old && reuse.row[i] >= 0 && old->text_sums[reuse.row[i]] == sums[i]) {
+        const auto r = static_cast<std::size_t>(reuse.row[i]);
+        auto& doc = out.docs[i];
+        doc.reserve(old->row_ptr[r + 1] - old->row_ptr[r]);
+        for (std::uint64_t p = old->row_ptr[r]; p < old->row_ptr[r + 1]; ++p)
+          doc.emplace_back(old->row_idx[p], old->row_count[p]);
+        counted_by[i] = threads;  // numbered already
+        continue;
+      }
+      local[me].add(detail::count_terms(text, config, stop_words), out.docs[i]);
       counted_by[i] = me;
     }
   });
-  TermIds global;
   std::vector<std::vector<std::uint32_t>> to_global(threads);
-  for (unsigned t = 0; t < threads; ++t) {
-    to_global[t].resize(local[t].size());
-    for (std::uint32_t id = 0; id < local[t].size(); ++id)
-      to_global[t][id] = global.id(local[t].term(id));
+  if (old) {
+    // The old vocabulary is sorted: a counted term is found in it by
+    // binary search, and a term it lacks is numbered after it.
+    std::vector<std::string_view> sorted(old->terms);  // into the mapped model
+    for (std::size_t t = 0; t < old->terms; ++t) sorted[t] = old->term(t);
+    out.terms.assign(sorted.begin(), sorted.end());
+    std::unordered_map<std::string_view, std::uint32_t> fresh;
+    for (unsigned t = 0; t < threads; ++t) {
+      to_global[t].resize(local[t].size());
+      for (std::uint32_t id = 0; id < local[t].size(); ++id) {
+        const std::string& term = local[t].term(id);
+        auto it = std::lower_bound(sorted.begin(), sorted.end(), std::string_view(term));
+        if (it != sorted.end() && *it == term) {
+          to_global[t][id] = static_cast<std::uint32_t>(it - sorted.begin());
+          continue;
+        }
+        auto [f, inserted] = fresh.try_emplace(term, static_cast<std::uint32_t>(out.terms.size()));
+        if (inserted) out.terms.push_back(term);
+        to_global[t][id] = f->second;
+      }
+    }
+  } else {
+    TermIds global;
+    for (unsigned t = 0; t < threads; ++t) {
+      to_global[t].resize(local[t].size());
+      for (std::uint32_t id = 0; id < local[t].size(); ++id)
+        to_global[t][id] = global.id(local[t].term(id));
+    }
+    out.terms.reserve(global.size());
+    for (std::uint32_t id = 0; id < global.size(); ++id) out.terms.push_back(global.term(id));
   }
-  for (std::size_t i = 0; i < records.size(); ++i)
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (counted_by[i] == threads) {
+      ++stats.counts_kept;
+      continue;
+    }
     for (auto& [id, count] : out.docs[i]) id = to_global[counted_by[i]][id];
-  out.terms.reserve(global.size());
-  for (std::uint32_t id = 0; id < global.size(); ++id) out.terms.push_back(global.term(id));
+  }
   return out;
 }
 
@@ -129,7 +220,8 @@ Vocabulary build_vocabulary(const Counted& counted, const TfidfConfig& config) {
                 "tfidf config: max_df corresponds to fewer documents than min_df");
   std::vector<std::uint32_t> kept;
   for (std::uint32_t id = 0; id < df.size(); ++id)
-    if (static_cast<double>(df[id]) <= max_count && static_cast<double>(df[id]) >= min_count)
+    if (df[id] > 0 && static_cast<double>(df[id]) <= max_count &&
+        static_cast<double>(df[id]) >= min_count)
       kept.push_back(id);
   std::sort(kept.begin(), kept.end(),
             [&](std::uint32_t a, std::uint32_t b) { return counted.terms[a] < counted.terms[b]; });
@@ -146,31 +238,39 @@ Vocabulary build_vocabulary(const Counted& counted, const TfidfConfig& config) {
   return v;
 }
 
-// Step 3: the l2-normalised TF-IDF matrix, rows = specimens. Frees the
-// counts as it goes.
-RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& config) {
+// Step 3: the l2-normalised TF-IDF matrix, rows = specimens, and each
+// entry's term count (`counts`, the order of the matrix's entries). Frees
+// the counts as it goes.
+RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& config,
+                     std::vector<std::uint32_t>& counts) {
   const std::size_t n = counted.docs.size();
   // Filled as CSR arrays, then copied into the matrix whole: inserting
   // entry by entry into Eigen's reserved rows cost more than the weights.
   std::vector<std::int64_t> outer(n + 1, 0);
   std::vector<std::int64_t> inner;
   std::vector<double> values;
-  detail::SparseVector row;
+  counts.clear();
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> row;  // (term, count)
+  std::vector<double> weights;
   for (std::size_t i = 0; i < n; ++i) {
     row.clear();
     for (const auto& [id, count] : counted.docs[i])
       if (const std::int64_t t = v.of_id[id]; t >= 0)
-        row.emplace_back(
-            static_cast<std::uint32_t>(t),
-            detail::tf_weight(count, config.sublinear_tf) * v.idf[static_cast<std::size_t>(t)]);
+        row.emplace_back(static_cast<std::uint32_t>(t), count);
     std::vector<std::pair<std::uint32_t, std::uint32_t>>().swap(counted.docs[i]);
     std::sort(row.begin(), row.end());
+    weights.clear();
     double norm = 0;
-    for (const auto& [t, w] : row) norm += w * w;
+    for (const auto& [t, count] : row) {
+      const double w = detail::tf_weight(count, config.sublinear_tf) * v.idf[t];
+      weights.push_back(w);
+      norm += w * w;
+    }
     norm = std::sqrt(norm);
-    for (const auto& [t, w] : row) {
-      inner.push_back(static_cast<std::int64_t>(t));
-      values.push_back(norm > 0 ? w / norm : 0.0);
+    for (std::size_t e = 0; e < row.size(); ++e) {
+      inner.push_back(static_cast<std::int64_t>(row[e].first));
+      values.push_back(norm > 0 ? weights[e] / norm : 0.0);
+      counts.push_back(row[e].second);
     }
     outer[i + 1] = static_cast<std::int64_t>(inner.size());
   }
@@ -550,7 +650,8 @@ OccupationPart occupation_part(const Occupations* occupations,
     if (slugs.count(row.slug)) part.covered[it->second] = 1;
   }
   part.vocabulary = build_vocabulary(counts, c);
-  part.cols = tfidf_rows(counts, part.vocabulary, c);
+  std::vector<std::uint32_t> term_counts;  // not stored: the reference is not edited
+  part.cols = tfidf_rows(counts, part.vocabulary, c, term_counts);
   part.cols.makeCompressed();
   return part;
 }
@@ -560,7 +661,8 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
                       const std::vector<const Record*>& records, const Vocabulary& v,
                       const RowMatrix& rows, const ColMatrix& cols, const Neighbours& top,
                       const std::vector<double>& scale, const NameTable& names,
-                      const OccupationPart& occ) {
+                      const OccupationPart& occ, const std::vector<std::uint64_t>& text_sums,
+                      const std::vector<std::uint32_t>& counts) {
   const std::size_t n = records.size();
   const auto nnz = static_cast<std::size_t>(rows.nonZeros());
   detail::ModelFileWriter w;
@@ -603,6 +705,8 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
   }
   w.add(detail::kCardTitles, detail::string_table(titles));
   w.add(detail::kCardTaglines, detail::string_table(taglines));
+  w.add(detail::kTextSums, text_sums);
+  w.add(detail::kRowCount, counts);
   w.write(env, path, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(v.terms.size()), nnz,
           static_cast<std::uint32_t>(config.top_k));
 }
@@ -622,9 +726,21 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
     throw Error(ErrorKind::kUsage, "too many specimens for one model");
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
 
-  Counted counted = count_documents(records, config, threads);
+  // The model it replaces, verified whole before anything is taken from it;
+  // a damaged one is no reason not to build a new one.
+  std::optional<detail::ModelView> old;
+  if (previous) {
+    try {
+      old = detail::ModelAccess::view(*previous);
+    } catch (const Error&) {
+    }
+  }
+  const Reuse reuse = reuse_from(old ? &*old : nullptr, records, config);
+  std::vector<std::uint64_t> text_sums;
+  Counted counted = count_documents(records, config, threads, reuse, text_sums, stats);
   const Vocabulary vocabulary = build_vocabulary(counted, config);
-  const RowMatrix rows = tfidf_rows(counted, vocabulary, config);
+  std::vector<std::uint32_t> counts;
+  const RowMatrix rows = tfidf_rows(counted, vocabulary, config, counts);
   ColMatrix cols = rows;  // the same matrix by term: the inverted lists
   cols.makeCompressed();
   stats.specimens = records.size();
@@ -638,13 +754,8 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
                  std::vector<double>(records.size() * k, 0.0)};
   std::vector<std::uint32_t> recompute;
   bool kept = false;
-  if (previous) {
-    try {
-      kept = keep_lists(detail::ModelAccess::view(*previous), records, config, vocabulary, rows,
-                        cols, top, recompute);
-    } catch (const Error&) {  // a damaged previous model: compute everything
-      kept = false;
-    }
+  if (old) {
+    kept = keep_lists(*old, records, config, vocabulary, rows, cols, top, recompute);
     if (!kept) recompute.clear();
   }
   if (kept) stats.lists_kept = records.size() - recompute.size();
@@ -655,7 +766,7 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
 
   write_model_file(env ? *env : *Env::Default(), path, config, records, vocabulary, rows, cols, top,
                    scale_of(top), name_table(records),
-                   occupation_part(occupations, records, config));
+                   occupation_part(occupations, records, config), text_sums, counts);
   return stats;
 }
 

@@ -70,6 +70,8 @@ struct SimilarityModel::Impl {
   const double* occ_col_val = nullptr;
   StringTable card_title_table;
   StringTable card_tagline_table;
+  const std::uint64_t* text_sums = nullptr;  // what an edit reuses (ModelView)
+  const std::uint32_t* row_count = nullptr;
   detail::AdMatching ad;
   // The configuration, parsed the first time it is needed (a text to
   // vectorize): a process that reads stored lists does not pay for it.
@@ -529,6 +531,8 @@ struct SimilarityModel::Impl {
     occ_col_val = reinterpret_cast<const double*>(section(detail::kOccColVal, occ_nnz * 8));
     strings(detail::kCardTitles, n, card_title_table);
     strings(detail::kCardTaglines, n, card_tagline_table);
+    text_sums = reinterpret_cast<const std::uint64_t*>(section(detail::kTextSums, n * 8));
+    row_count = reinterpret_cast<const std::uint32_t*>(section(detail::kRowCount, nnz * 4));
   }
 };
 
@@ -570,12 +574,15 @@ ModelView ModelAccess::view(const SimilarityModel& model) {
   v.n = m.n_docs();
   v.terms = m.n_terms();
   v.k = m.header->top_k;
+  v.nnz = m.header->nnz;
   v.config = m.config_text;
   v.row_ptr = m.row_ptr;
   v.row_idx = m.row_idx;
   v.row_val = m.row_val;
   v.top_idx = m.top_idx;
   v.top_val = m.top_val;
+  v.text_sums = m.text_sums;
+  v.row_count = m.row_count;
   return v;
 }
 

@@ -133,6 +133,7 @@ TEST_CASE("re-indexing is idempotent and an edit or removal changes exactly that
   CHECK(fourth.updated == 1);
   CHECK(fourth.model.lists_kept >= edited.size() / 2);
   CHECK(fourth.model.lists_kept < edited.size());
+  CHECK(fourth.model.counts_kept == edited.size() - 1);
   const std::string kept_model = otiose::test::read_file(fourth.generation + "/model.bin");
 
   // --rebuild gives the same index from scratch, and the same model.

@@ -621,17 +621,18 @@ TEST_CASE(
     std::string what;
     std::function<void(std::vector<otiose::Record>&)> apply;
     std::size_t kept_at_least;
+    std::size_t changed;  // records whose text the edit changes or adds
   };
   const std::vector<Edit> edits = {
-      {"a new word in one tagline", [](auto& r) { r[7].tagline += " zebracornish"; }, 2400},
-      {"one tagline another's", [](auto& r) { r[11].tagline = r[1900].tagline; }, 2400},
+      {"a new word in one tagline", [](auto& r) { r[7].tagline += " zebracornish"; }, 2400, 1},
+      {"one tagline another's", [](auto& r) { r[11].tagline = r[1900].tagline; }, 2400, 1},
       {"one title the title of a neighbour",
-       [](auto& r) { r[42].title = r[43].title + " " + r[44].title; }, 2400},
+       [](auto& r) { r[42].title = r[43].title + " " + r[44].title; }, 2400, 1},
       {"a common word added to twenty taglines",
        [](auto& r) {
          for (std::size_t i = 0; i < 20; ++i) r[i * 100].tagline += " Edits";
        },
-       2000},
+       2000, 20},
       {"a record's text emptied to its title",
        [](auto& r) {
          otiose::Record bare;
@@ -640,14 +641,14 @@ TEST_CASE(
          bare.tagline = "t";
          r[99] = bare;
        },
-       0},
+       0, 1},
       {"a specimen added (every IDF moves)",
        [](auto& r) {
          otiose::Record extra = r[5];
          extra.slug = "zz-added";
          r.push_back(extra);
        },
-       0},
+       0, 1},
   };
   for (const auto& e : edits) {
     INFO(e.what);
@@ -658,6 +659,7 @@ TEST_CASE(
     otiose::build_model(pointers(edited), config, dir / "fresh.bin", 2);
     CHECK(kept.lists_kept >= e.kept_at_least);
     CHECK(kept.lists_kept < edited.size());
+    CHECK(kept.counts_kept == edited.size() - e.changed);
     const std::string a = otiose::test::read_file(dir / "kept.bin");
     const std::string b = otiose::test::read_file(dir / "fresh.bin");
     CHECK(a.size() == b.size());
@@ -667,7 +669,22 @@ TEST_CASE(
   auto same =
       otiose::build_model(pointers(base), config, dir / "same.bin", 2, {}, nullptr, nullptr, &old);
   CHECK(same.lists_kept == base.size());
+  CHECK(same.counts_kept == base.size());
   CHECK((otiose::test::read_file(dir / "same.bin") == otiose::test::read_file(dir / "old.bin")));
+
+  // A configuration whose min_df drops terms stores counts of its
+  // vocabulary alone: an edit tokenizes every specimen again.
+  auto pruning = config;
+  pruning.min_df = 2;
+  otiose::build_model(pointers(base), pruning, dir / "pruned.bin", 2);
+  SimilarityModel pruned(dir / "pruned.bin");
+  std::vector<otiose::Record> edited = base;
+  edited[7].tagline += " zebracornish";
+  auto again = otiose::build_model(pointers(edited), pruning, dir / "kept.bin", 2, {}, nullptr,
+                                   nullptr, &pruned);
+  otiose::build_model(pointers(edited), pruning, dir / "fresh.bin", 2);
+  CHECK(again.counts_kept == 0);
+  CHECK((otiose::test::read_file(dir / "kept.bin") == otiose::test::read_file(dir / "fresh.bin")));
 }
 
 TEST_CASE(

@@ -251,7 +251,8 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
                                   {"similarity_all_pairs_bytes", r.model.all_pairs_bytes},
                                   {"similarity_vectorize_seconds", r.model.vectorize_seconds},
                                   {"similarity_all_pairs_seconds", r.model.all_pairs_seconds},
-                                  {"similarity_lists_kept", r.model.lists_kept}}
+                                  {"similarity_lists_kept", r.model.lists_kept},
+                                  {"similarity_counts_kept", r.model.counts_kept}}
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << '\n';
     } else {

@@ -141,6 +141,7 @@ struct ModelBuildStats {
   std::size_t all_pairs_bytes = 0;  // working memory of the all-pairs step
   std::size_t dense_terms = 0;      // terms handled by the dense product
   std::size_t lists_kept = 0;       // related lists kept from `previous`
+  std::size_t counts_kept = 0;      // specimens counted by `previous`, not tokenized
 };
 
 // Builds the model over `records` (the model orders them by slug) and
@@ -150,7 +151,8 @@ struct ModelBuildStats {
 // total) during the all-pairs step. `occupations`, if given, is stored for
 // the ad matcher (a covered row naming a slug not in `records` is ignored).
 // `previous`, if given, is the model this one replaces (an edit): the
-// related lists it proves unchanged are kept instead of computed again,
+// term counts of the specimens whose text it counted, and the related lists
+// it proves unchanged, are kept instead of computed again,
 // and the file is the same, byte for byte, as without it
 // (similarity/README.md, "Edits"). Throws Error(kIo) when the file cannot
 // be written.
@@ -165,7 +167,7 @@ build_model(const std::vector<const Record*>& records, const TfidfConfig& config
 // naming the file. Every const member is safe to call from many threads.
 class OTIOSE_EXPORT SimilarityModel {
  public:
-  static constexpr std::uint32_t kFormatVersion = 7;
+  static constexpr std::uint32_t kFormatVersion = 8;
 
   // Maps `path` through `env` (nullptr: Env::Default()).
   explicit SimilarityModel(const std::string& path, Env* env = nullptr);
