@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/parallel.h"
 #include "base/text.h"
 
 namespace otiose {
@@ -22,34 +23,25 @@ class Loader {
  public:
   explicit Loader(Corpus& corpus) : corpus_(corpus) {}
 
-  void add(std::string_view text, const std::string& file, std::size_t line) {
-    ParsedRecord parsed = parse_record(text, file, line);
-    bool bad = false;
-    for (auto& d : parsed.diagnostics) {
-      bad |= d.is_error();
-      corpus_.diagnostics.push_back(std::move(d));
-    }
-    if (bad || !parsed.record) {
-      ++corpus_.bad_records;
-      return;
-    }
-    std::string origin = line ? file + ":" + std::to_string(line) : file;
-    auto [it, inserted] = seen_.emplace(parsed.record->slug, origin);
-    if (!inserted) {
-      // Two records claim one slug: neither is the specimen (finish() drops
-      // the first too), whichever sorts first.
-      Diagnostic d;
-      d.file = file;
-      d.line = line;
-      d.field = "slug";
-      d.message = "duplicate slug \"" + parsed.record->slug + "\", also defined at " + it->second +
-                  "; neither record is indexed";
-      corpus_.diagnostics.push_back(std::move(d));
-      ++corpus_.bad_records;
-      duplicated_.insert(parsed.record->slug);
-      return;
-    }
-    corpus_.records.push_back({std::move(*parsed.record), std::move(origin)});
+  // Queues one record's text; flush() parses the queue on every core and
+  // takes the results in order, so diagnostics and duplicates come out as
+  // from one thread. A batch is bounded so a large corpus is not held
+  // twice in memory.
+  void add(std::string text, const std::string& file, std::size_t line) {
+    queued_bytes_ += text.size();
+    queue_.push_back({std::move(text), file, line});
+    if (queue_.size() >= kBatchRecords || queued_bytes_ >= kBatchBytes) flush();
+  }
+
+  void flush() {
+    std::vector<ParsedRecord> parsed(queue_.size());
+    detail::parallel_for(queue_.size(), kThreads, [&](std::size_t i) {
+      parsed[i] = parse_record(queue_[i].text, queue_[i].file, queue_[i].line);
+    });
+    for (std::size_t i = 0; i < queue_.size(); ++i)
+      accept(std::move(parsed[i]), queue_[i].file, queue_[i].line);
+    queue_.clear();
+    queued_bytes_ = 0;
   }
 
   void json_lines(std::istream& in, const std::string& file) {
@@ -58,7 +50,8 @@ class Loader {
     while (std::getline(in, line)) {
       ++number;
       if (detail::trim(line).empty()) continue;
-      add(line, file, number);
+      add(std::move(line), file, number);
+      line.clear();
     }
     if (in.bad()) throw Error(ErrorKind::kIo, file + ": read failed");
   }
@@ -74,7 +67,7 @@ class Loader {
     bool in_value = false;
     detail::JsonStrings strings;
     auto emit = [&](std::size_t end) {
-      add(std::string_view(text).substr(start, end - start), file, start_line);
+      add(text.substr(start, end - start), file, start_line);
       in_value = false;
     };
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -127,8 +120,39 @@ class Loader {
     }
   }
 
+  // The rest of adding a record, in source order.
+  void accept(ParsedRecord parsed, const std::string& file, std::size_t line) {
+    bool bad = false;
+    for (auto& d : parsed.diagnostics) {
+      bad |= d.is_error();
+      corpus_.diagnostics.push_back(std::move(d));
+    }
+    if (bad || !parsed.record) {
+      ++corpus_.bad_records;
+      return;
+    }
+    std::string origin = line ? file + ":" + std::to_string(line) : file;
+    auto [it, inserted] = seen_.emplace(parsed.record->slug, origin);
+    if (!inserted) {
+      // Two records claim one slug: neither is the specimen (finish() drops
+      // the first too), whichever sorts first.
+      Diagnostic d;
+      d.file = file;
+      d.line = line;
+      d.field = "slug";
+      d.message = "duplicate slug \"" + parsed.record->slug + "\", also defined at " + it->second +
+                  "; neither record is indexed";
+      corpus_.diagnostics.push_back(std::move(d));
+      ++corpus_.bad_records;
+      duplicated_.insert(parsed.record->slug);
+      return;
+    }
+    corpus_.records.push_back({std::move(*parsed.record), std::move(origin)});
+  }
+
   // Drops the first record of every duplicated slug.
   void finish() {
+    flush();
     auto gone =
         std::remove_if(corpus_.records.begin(), corpus_.records.end(),
                        [&](const LoadedRecord& r) { return duplicated_.count(r.record.slug); });
@@ -146,7 +170,17 @@ class Loader {
   }
 
  private:
+  struct Queued {
+    std::string text;
+    std::string file;
+    std::size_t line;
+  };
+  static constexpr std::size_t kBatchRecords = 4096, kBatchBytes = 32 << 20;
+  static constexpr unsigned kThreads = 0;  // one a core
+
   Corpus& corpus_;
+  std::vector<Queued> queue_;
+  std::size_t queued_bytes_ = 0;
   std::unordered_map<std::string, std::string> seen_;
   std::unordered_set<std::string> duplicated_;
 };
@@ -169,6 +203,7 @@ Corpus load_corpus(const std::vector<std::string>& sources, const LoadOptions& o
   Loader loader(corpus);
   if (sources.empty()) throw Error(ErrorKind::kUsage, "no corpus source given");
   for (const auto& source : sources) {
+    loader.flush();  // each source's records before anything of the next
     if (source == "-") {
       loader.json_stream(stdin_stream ? *stdin_stream : std::cin, "-");
       continue;

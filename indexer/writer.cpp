@@ -25,6 +25,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/parallel.h"
 #include "base/text.h"
 #include "indexer/documents.h"
 #include "layout/layout.h"
@@ -196,31 +197,35 @@ CurrentIndex read_current(const std::string& index_dir, const std::string& setti
 // What a run changes.
 struct Plan {
   bool rebuild = false;
-  std::vector<std::string> jsons, hashes;  // per record
+  std::vector<std::string> jsons, hashes;  // per record; jsons empty for the unchanged
   std::vector<std::string> removed;        // slugs
 };
 
 // Step 2: the diff of `records` against the current generation, counted in
 // `report`.
 Plan plan_changes(const std::vector<LoadedRecord>& records, const CurrentIndex& current,
-                  bool rebuild, IndexReport& report) {
+                  bool rebuild, unsigned threads, IndexReport& report) {
   Plan plan;
   plan.rebuild = rebuild;
   plan.jsons.resize(records.size());
   plan.hashes.resize(records.size());
+  detail::parallel_for(records.size(), threads, [&](std::size_t i) {
+    plan.jsons[i] = to_json(records[i].record, -1);
+    plan.hashes[i] = detail::content_hash(plan.jsons[i]);
+  });
   std::unordered_map<std::string, bool> wanted;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const Record& r = records[i].record;
-    plan.jsons[i] = to_json(r, -1);
-    plan.hashes[i] = detail::content_hash(plan.jsons[i]);
     wanted[r.slug] = true;
     auto it = current.specimens.find(r.slug);
-    if (rebuild || it == current.specimens.end())
+    if (rebuild || it == current.specimens.end()) {
       ++report.added;
-    else if (it->second.hash != plan.hashes[i])
+    } else if (it->second.hash != plan.hashes[i]) {
       ++report.updated;
-    else
+    } else {
       ++report.unchanged;
+      std::string().swap(plan.jsons[i]);  // only a written document needs it
+    }
   }
   if (!rebuild)
     for (const auto& [slug, e] : current.specimens)
@@ -481,7 +486,7 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
   const bool rebuild = options.rebuild || !current.generation || !current.same_format ||
                        current.sharded || options.shards > 0;
   report.rebuilt = rebuild;
-  const Plan plan = plan_changes(records, current, rebuild, report);
+  const Plan plan = plan_changes(records, current, rebuild, options.threads, report);
   if (!rebuild && report.added == 0 && report.updated == 0 && report.removed == 0 &&
       current.same_settings) {
     report.generation = *current.generation;

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 #include "test_util.h"
@@ -58,6 +59,38 @@ TEST_CASE("a duplicate slug names both places") {
   auto kept = load_corpus({dir.path().string()}, keep);
   REQUIRE(kept.records.size() == 1);
   CHECK(kept.records[0].record.slug == "ant");
+}
+
+TEST_CASE("records parsed in parallel batches report in source order, duplicates across batches") {
+  // More records than one batch holds (4,096), so some are parsed in the
+  // second batch; diagnostics must still follow the lines.
+  TempDir dir;
+  std::string lines;
+  const std::size_t n = 9000;
+  for (std::size_t i = 1; i <= n; ++i) {
+    if (i % 1000 == 0)
+      lines += "{\"slug\": \"broken-" + std::to_string(i) + "\", \n";  // malformed
+    else if (i == 8500)
+      lines += record("r-10") + "\n";  // line 10's slug again, two batches on
+    else
+      lines += record("r-" + std::to_string(i)) + "\n";
+  }
+  write_file(dir.path() / "c.jsonl", lines);
+  const std::string file = (dir.path() / "c.jsonl").string();
+  auto corpus = load_corpus({file});
+  CHECK(corpus.bad_records == 9 + 2);
+  CHECK(corpus.records.size() == n - 9 - 2);
+  REQUIRE(corpus.error_count() == 10);
+  std::vector<std::size_t> lines_reported;
+  for (const auto& d : corpus.diagnostics) lines_reported.push_back(d.line);
+  CHECK(std::is_sorted(lines_reported.begin(), lines_reported.end()));
+  CHECK(corpus.diagnostics[0].line == 1000);
+  const auto& dup = corpus.diagnostics[8];
+  CHECK(dup.line == 8500);
+  CHECK(dup.to_string() == file + ":8500: slug: duplicate slug \"r-10\", also defined at " + file +
+                               ":10; neither record is indexed");
+  CHECK(std::is_sorted(corpus.records.begin(), corpus.records.end(),
+                       [](const auto& a, const auto& b) { return a.record.slug < b.record.slug; }));
 }
 
 TEST_CASE("an empty directory is an error, not an empty catalogue") {
