@@ -55,10 +55,10 @@ enum SectionId : std::uint32_t {
   kCardTaglines,  // u32 offsets[n_docs + 1], then the taglines' bytes
   // What an edit needs to reuse an unchanged specimen's counts instead of
   // tokenizing it again (similarity/README.md, "Edits").
-  kTextSums,      // u64[n_docs]: checksum() of each specimen_text()
-  kRowCount,      // u32[nnz]: each kRowIdx term's count in that text
-  kBlockSums,     // u64 checksum of each kBlockSize bytes after the header
-  kSumSums,       // u64 checksum of each kBlockSize bytes of kBlockSums
+  kTextSums,   // u64[n_docs]: checksum() of each specimen_text()
+  kRowCount,   // u32[nnz]: each kRowIdx term's count in that text
+  kBlockSums,  // u64 checksum of each kBlockSize bytes after the header
+  kSumSums,    // u64 checksum of each kBlockSize bytes of kBlockSums
   kSectionCount = kSumSums,
 };
 
