@@ -180,10 +180,15 @@ CurrentIndex read_current(const std::string& index_dir, const std::string& setti
     Xapian::Database old(*c.generation + "/" + detail::kXapianDir);
     c.same_settings = old.get_metadata(detail::kMetaSettings) == settings;
     c.same_format = old.get_metadata(detail::kMetaFormat) == std::to_string(detail::kIndexFormat);
+    // The slugs and the hashes, two value streams read side by side in
+    // docid order: no document is opened.
+    auto hash = old.valuestream_begin(detail::kSlotContentHash);
+    const auto no_hash = old.valuestream_end(detail::kSlotContentHash);
     for (auto it = old.valuestream_begin(detail::kSlotSlug);
          it != old.valuestream_end(detail::kSlotSlug); ++it) {
-      Xapian::Document doc = old.get_document(it.get_docid());
-      c.specimens[*it] = {it.get_docid(), doc.get_value(detail::kSlotContentHash)};
+      if (hash != no_hash && hash.get_docid() < it.get_docid()) hash.skip_to(it.get_docid());
+      const bool found = hash != no_hash && hash.get_docid() == it.get_docid();
+      c.specimens[*it] = {it.get_docid(), found ? *hash : std::string()};
     }
   } catch (const Xapian::Error& e) {
     if (!rebuild)
