@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <regex>
 #include <string>
 #include <utility>
@@ -639,7 +640,279 @@ std::vector<Diagnostic> validate(const Record& rec) {
   return out;
 }
 
+namespace {
+
+// Compact JSON written straight from a Record: the bytes nlohmann's
+// dump(-1) writes for the ordered_json to_json() builds (tests compare the
+// two), without building it. An indexer hashes and stores every record's
+// compact JSON, and building the value cost more than the rest of a
+// one-record edit's plan. Gives up (ok() false) on what only nlohmann's
+// path handles: invalid UTF-8 (replaced there) and extra keys.
+class CompactJson {
+ public:
+  bool ok() const { return ok_; }
+  std::string take() { return std::move(out_); }
+
+  void begin_object() {
+    prefix();
+    out_ += '{';
+    first_.push_back(true);
+  }
+  void end_object() {
+    out_ += '}';
+    first_.pop_back();
+  }
+  void begin_array() {
+    prefix();
+    out_ += '[';
+    first_.push_back(true);
+  }
+  void end_array() {
+    out_ += ']';
+    first_.pop_back();
+  }
+  void key(std::string_view k) {
+    prefix();
+    quoted(k);
+    out_ += ':';
+    after_key_ = true;
+  }
+  void string(std::string_view s) {
+    prefix();
+    quoted(s);
+  }
+  void string_or_null(const std::optional<std::string>& s) {
+    if (s) {
+      string(*s);
+    } else {
+      prefix();
+      out_ += "null";
+    }
+  }
+  void number(std::int64_t v) {
+    prefix();
+    out_ += std::to_string(v);
+  }
+  void strings(const std::vector<std::string>& list) {
+    begin_array();
+    for (const auto& s : list) string(s);
+    end_array();
+  }
+
+ private:
+  // A comma before every value or key but the first of its container; none
+  // between a key and its value.
+  void prefix() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (first_.empty()) return;
+    if (!first_.back()) out_ += ',';
+    first_.back() = false;
+  }
+  // nlohmann's escaping with ensure_ascii off: the two-character escapes,
+  // \u00xx (lower-case hex) for the other control characters, every other
+  // byte as it is.
+  void quoted(std::string_view s) {
+    if (!detail::valid_utf8(s)) ok_ = false;
+    out_ += '"';
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out_.append(s.data() + run, i - run);
+      run = i + 1;
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\b': out_ += "\\b"; break;
+        case '\f': out_ += "\\f"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\r': out_ += "\\r"; break;
+        case '\t': out_ += "\\t"; break;
+        default: {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "\\u%04x", c);
+          out_ += hex;
+        }
+      }
+    }
+    out_.append(s.data() + run, s.size() - run);
+    out_ += '"';
+  }
+
+  std::string out_;
+  std::vector<bool> first_;
+  bool after_key_ = false;
+  bool ok_ = true;
+};
+
+// to_json(rec, -1) by CompactJson, in the key order below; nullopt when it
+// gives up.
+std::optional<std::string> compact_json(const Record& rec) {
+  if (!rec.extra.empty()) return std::nullopt;
+  CompactJson w;
+  w.begin_object();
+  w.key("slug");
+  w.string(rec.slug);
+  w.key("title");
+  w.string(rec.title);
+  w.key("tagline");
+  w.string(rec.tagline);
+  if (rec.aliases) {
+    w.key("aliases");
+    w.strings(*rec.aliases);
+  }
+  if (rec.org_chart) {
+    w.key("org_chart");
+    w.begin_object();
+    if (rec.org_chart->summary) {
+      w.key("summary");
+      w.string(*rec.org_chart->summary);
+    }
+    w.key("reports_to");
+    w.strings(rec.org_chart->reports_to);
+    w.key("manages");
+    w.strings(rec.org_chart->manages);
+    w.end_object();
+  }
+  if (rec.habitat) {
+    w.key("habitat");
+    w.strings(*rec.habitat);
+  }
+  auto number = [&](const char* key, const auto& v) {
+    if (v) {
+      w.key(key);
+      w.number(*v);
+    }
+  };
+  auto text = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) {
+      w.key(key);
+      w.string(*v);
+    }
+  };
+  if (rec.salary) {
+    w.key("salary");
+    w.begin_object();
+    number("average", rec.salary->average);
+    number("low", rec.salary->low);
+    number("high", rec.salary->high);
+    text("currency", rec.salary->currency);
+    text("note", rec.salary->note);
+    text("quote", rec.salary->quote);
+    w.end_object();
+  }
+  if (rec.flight_risk) {
+    w.key("flight_risk");
+    w.begin_object();
+    number("percent", rec.flight_risk->percent);
+    text("label", rec.flight_risk->label);
+    text("diagnosis", rec.flight_risk->diagnosis);
+    w.end_object();
+  }
+  auto named = [&](const char* key, const std::optional<std::vector<NamedItem>>& items) {
+    if (!items) return;
+    w.key(key);
+    w.begin_array();
+    for (const auto& i : *items) {
+      w.begin_object();
+      w.key("name");
+      w.string(i.name);
+      w.key("description");
+      w.string(i.description);
+      w.end_object();
+    }
+    w.end_array();
+  };
+  named("metrics", rec.metrics);
+  named("weaponry", rec.weaponry);
+  if (rec.survival) {
+    w.key("survival");
+    w.begin_array();
+    for (const auto& t : *rec.survival) {
+      w.begin_object();
+      w.key("when");
+      w.string(t.when);
+      w.key("advice");
+      w.string(t.advice);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  if (rec.jd_autopsy) {
+    w.key("jd_autopsy");
+    w.begin_array();
+    for (const auto& p : *rec.jd_autopsy) {
+      w.begin_object();
+      w.key("illusion");
+      w.string(p.illusion);
+      w.key("source");
+      w.string_or_null(p.source);
+      w.key("translation");
+      w.string(p.translation);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  if (rec.day_log) {
+    w.key("day_log");
+    w.begin_array();
+    for (const auto& e : *rec.day_log) {
+      w.begin_object();
+      w.key("start");
+      w.string(e.start);
+      w.key("end");
+      w.string(e.end);
+      w.key("title");
+      w.string(e.title);
+      w.key("description");
+      w.string(e.description);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  if (rec.burn_ward) {
+    w.key("burn_ward");
+    w.begin_array();
+    for (const auto& c : *rec.burn_ward) {
+      w.begin_object();
+      w.key("text");
+      w.string(c.text);
+      w.key("source");
+      w.string_or_null(c.source);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  if (rec.related) {
+    w.key("related");
+    w.begin_array();
+    for (const auto& p : *rec.related) {
+      w.begin_object();
+      w.key("title");
+      w.string(p.title);
+      w.key("slug");
+      w.string(p.slug);
+      w.key("match");
+      w.number(p.match);
+      w.key("tagline");
+      w.string(p.tagline);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  w.end_object();
+  if (!w.ok()) return std::nullopt;
+  return w.take();
+}
+
+}  // namespace
+
 std::string to_json(const Record& rec, int indent) {
+  if (indent < 0)
+    if (auto compact = compact_json(rec)) return std::move(*compact);
   // ordered_json keeps SCHEMA.md's key order.
   nlohmann::ordered_json o;
   o["slug"] = rec.slug;

@@ -86,6 +86,44 @@ TEST_CASE("every field round-trips through JSON") {
   CHECK(nlohmann::json::parse(otiose::to_json(r)) == nlohmann::json::parse(full_record()));
 }
 
+TEST_CASE("compact JSON is the bytes nlohmann's dump writes, for every field and odd text") {
+  // to_json(r, -1) writes compact JSON itself; the pretty form is built by
+  // nlohmann, so parsing it and dumping it compact is nlohmann's answer.
+  auto nlohmann_compact = [](const otiose::Record& r) {
+    return nlohmann::ordered_json::parse(otiose::to_json(r, 2))
+        .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  };
+  auto parsed = parse_record(full_record(), "full.json");
+  REQUIRE(parsed.record);
+  otiose::Record r = *parsed.record;
+  CHECK(otiose::to_json(r, -1) == nlohmann_compact(r));  // extra keys: nlohmann's path
+  r.extra.clear();
+  CHECK(otiose::to_json(r, -1) == nlohmann_compact(r));
+  // Every control character, quotes, backslashes, DEL, slashes, and
+  // multi-byte UTF-8 (passed through, not escaped).
+  std::string odd = "say \"hi\" \\ / \x7f caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80 ";
+  for (char c = 1; c < 0x20; ++c) odd += c;
+  r.title = odd;
+  (*r.aliases)[1] = odd + "\n";
+  r.salary->low = -5;
+  r.salary->note.reset();
+  r.org_chart->summary.reset();
+  r.org_chart->manages = {"", odd};
+  (*r.burn_ward)[0].text = odd;
+  r.related->front().tagline = "";
+  CHECK(otiose::to_json(r, -1) == nlohmann_compact(r));
+  // Empty sections, and sections absent.
+  r.metrics->clear();
+  r.habitat.reset();
+  r.flight_risk = otiose::FlightRisk{};
+  r.day_log.reset();
+  CHECK(otiose::to_json(r, -1) == nlohmann_compact(r));
+  // Invalid UTF-8 (a programmatic record): replaced, as nlohmann does.
+  r.tagline = "bad \xff\xfe byte";
+  CHECK(otiose::to_json(r, -1) == nlohmann_compact(r));
+  CHECK(otiose::to_json(r, -1).find("\xef\xbf\xbd") != std::string::npos);
+}
+
 TEST_CASE("an unknown top-level field is a warning, not an error") {
   auto parsed = parse_record(full_record(), "full.json");
   REQUIRE(parsed.record);
