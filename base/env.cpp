@@ -123,21 +123,21 @@ void Env::copy_file(const std::string& from, const std::string& to) {
   if (out.get() < 0) fail(to, "cannot create", errno);
   // In the kernel: no copy through this process, and none at all where the
   // filesystem can share the blocks. Read and write where it is not offered.
+  bool in_kernel = true;
   for (std::size_t copied = 0;;) {
     ssize_t n = ::copy_file_range(in.get(), nullptr, out.get(), nullptr, std::size_t{1} << 30, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && copied == 0 &&
-        (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
+        (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+      in_kernel = false;
       break;
-    if (n < 0) fail(to, "cannot write", errno);
-    if (n == 0) {
-      if (int e = out.close()) fail(to, "cannot close", e);
-      return;
     }
+    if (n < 0) fail(to, "cannot write", errno);
+    if (n == 0) break;
     copied += static_cast<std::size_t>(n);
   }
   char buffer[1 << 16];
-  for (;;) {
+  while (!in_kernel) {
     ssize_t n = ::read(in.get(), buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail(from, "cannot read", errno);

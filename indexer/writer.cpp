@@ -21,6 +21,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -94,6 +95,42 @@ void copy_database(Env& env, const std::string& from, const std::string& to) {
     env.copy_file(entry.path().string(), to + "/" + entry.path().filename().string());
   }
   if (ec) io_error(from, "cannot read the current database", ec.value());
+}
+
+// Runs `work` on a thread of its own while the run goes on; joined by
+// wait() or on unwinding. For work whose failure costs nothing but time.
+class Background {
+ public:
+  explicit Background(std::function<void()> work) : thread_(std::move(work)) {}
+  ~Background() { wait(); }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  void wait() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::thread thread_;
+};
+
+// Starts the kernel writing `files` back, so that a flush of them later
+// waits for less. Only a hint: the flush reports any error.
+void start_write_back(const std::vector<std::string>& files) {
+  for (const auto& f : files) {
+    int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    ::close(fd);
+  }
+}
+
+std::vector<std::string> files_in(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_regular_file(ec)) out.push_back(entry.path().string());
+  return out;
 }
 
 std::uint64_t generation_number(const std::string& path) {
@@ -450,17 +487,19 @@ std::string publish(Env& env, const std::string& index_dir, const std::string& t
   return final_dir;
 }
 
-// Step 6: keeps the generation just replaced for readers that still have it
-// open; older ones go.
-void remove_old_generations(const std::string& index_dir, const std::string& keep,
-                            const std::optional<std::string>& previous) {
-  std::string previous_name = previous ? fs::path(*previous).filename().string() : "";
+// The generations older than the current one, which this run replaces
+// with the current one and its own (a killed run's are gone already).
+std::vector<std::string> older_generations(const std::string& index_dir,
+                                           const std::optional<std::string>& current) {
+  std::vector<std::string> out;
+  const std::string keep = current ? fs::path(*current).filename().string() : "";
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(index_dir, ec)) {
     std::string n = entry.path().filename().string();
-    if (n.rfind("gen-", 0) == 0 && n != keep && n != previous_name)
-      fs::remove_all(entry.path(), ec);
+    if (n.rfind("gen-", 0) == 0 && n != keep && n.find(".tmp-") == std::string::npos)
+      out.push_back(entry.path().string());
   }
+  return out;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -499,6 +538,13 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
     return report;
   }
 
+  // Step 6, from now on beside the rest: the generation this run replaces
+  // is kept for readers that still have it open; older ones go.
+  Background remove_older([dirs = older_generations(index_dir, current.generation)] {
+    std::error_code ec;
+    for (const auto& dir : dirs) fs::remove_all(dir, ec);
+  });
+
   // A new generation, beside the current one.
   std::string name = detail::generation_name(current.number + 1);
   std::string tmp = index_dir + "/" + name + ".tmp-" + std::to_string(::getpid());
@@ -507,7 +553,13 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
   fs::create_directories(tmp, ec);
   if (ec) throw Error(ErrorKind::kIo, tmp + ": cannot create: " + ec.message());
   try {
-    if (!rebuild) copy_database(env, *current.generation + "/" + detail::kXapianDir, tmp_db);
+    // The copy is most of what publish() will flush: its writing back
+    // starts now, beside the edit and the model.
+    std::optional<Background> write_back;
+    if (!rebuild) {
+      copy_database(env, *current.generation + "/" + detail::kXapianDir, tmp_db);
+      write_back.emplace([files = files_in(tmp_db)] { start_write_back(files); });
+    }
     // Xapian keeps a run's postings in memory until this many documents
     // have been added; its maps slow down as they grow, so a rebuild flushes
     // more often than Xapian's default. Read by the WritableDatabase
@@ -555,15 +607,16 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
         &env, &options.occupations, previous.get());
     detail::write_table_sums(tmp, env);
 
+    if (write_back) write_back->wait();
     std::string published = publish(env, index_dir, tmp, name);
     tmp.clear();
     report.generation = published;
     report.written = true;
-    remove_old_generations(index_dir, name, current.generation);
   } catch (...) {
     if (!tmp.empty()) fs::remove_all(tmp, ec);
     throw;
   }
+  remove_older.wait();
   report.seconds = seconds_since(start);
   return report;
 }
