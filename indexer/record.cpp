@@ -10,6 +10,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "base/text.h"
@@ -753,156 +754,110 @@ class CompactJson {
 std::optional<std::string> compact_json(const Record& rec) {
   if (!rec.extra.empty()) return std::nullopt;
   CompactJson w;
+  // A key and its value; an absent optional writes neither.
+  auto field = [&](const char* key, const auto& value) {
+    using T = std::decay_t<decltype(value)>;
+    if constexpr (std::is_same_v<T, std::string>) {
+      w.key(key);
+      w.string(value);
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      w.key(key);
+      w.strings(value);
+    } else if constexpr (std::is_integral_v<T>) {
+      w.key(key);
+      w.number(value);
+    } else if (value) {
+      w.key(key);
+      if constexpr (std::is_same_v<T, std::optional<std::string>>)
+        w.string(*value);
+      else if constexpr (std::is_same_v<T, std::optional<std::vector<std::string>>>)
+        w.strings(*value);
+      else
+        w.number(*value);
+    }
+  };
+  // A string key whose absent value is written as null.
+  auto nullable = [&](const char* key, const std::optional<std::string>& value) {
+    w.key(key);
+    w.string_or_null(value);
+  };
+  // An array of objects, each written by `write`.
+  auto objects = [&](const char* key, const auto& items, auto write) {
+    if (!items) return;
+    w.key(key);
+    w.begin_array();
+    for (const auto& item : *items) {
+      w.begin_object();
+      write(item);
+      w.end_object();
+    }
+    w.end_array();
+  };
+  auto named = [&](const NamedItem& i) {
+    field("name", i.name);
+    field("description", i.description);
+  };
+
   w.begin_object();
-  w.key("slug");
-  w.string(rec.slug);
-  w.key("title");
-  w.string(rec.title);
-  w.key("tagline");
-  w.string(rec.tagline);
-  if (rec.aliases) {
-    w.key("aliases");
-    w.strings(*rec.aliases);
-  }
+  field("slug", rec.slug);
+  field("title", rec.title);
+  field("tagline", rec.tagline);
+  field("aliases", rec.aliases);
   if (rec.org_chart) {
     w.key("org_chart");
     w.begin_object();
-    if (rec.org_chart->summary) {
-      w.key("summary");
-      w.string(*rec.org_chart->summary);
-    }
-    w.key("reports_to");
-    w.strings(rec.org_chart->reports_to);
-    w.key("manages");
-    w.strings(rec.org_chart->manages);
+    field("summary", rec.org_chart->summary);
+    field("reports_to", rec.org_chart->reports_to);
+    field("manages", rec.org_chart->manages);
     w.end_object();
   }
-  if (rec.habitat) {
-    w.key("habitat");
-    w.strings(*rec.habitat);
-  }
-  auto number = [&](const char* key, const auto& v) {
-    if (v) {
-      w.key(key);
-      w.number(*v);
-    }
-  };
-  auto text = [&](const char* key, const std::optional<std::string>& v) {
-    if (v) {
-      w.key(key);
-      w.string(*v);
-    }
-  };
+  field("habitat", rec.habitat);
   if (rec.salary) {
     w.key("salary");
     w.begin_object();
-    number("average", rec.salary->average);
-    number("low", rec.salary->low);
-    number("high", rec.salary->high);
-    text("currency", rec.salary->currency);
-    text("note", rec.salary->note);
-    text("quote", rec.salary->quote);
+    field("average", rec.salary->average);
+    field("low", rec.salary->low);
+    field("high", rec.salary->high);
+    field("currency", rec.salary->currency);
+    field("note", rec.salary->note);
+    field("quote", rec.salary->quote);
     w.end_object();
   }
   if (rec.flight_risk) {
     w.key("flight_risk");
     w.begin_object();
-    number("percent", rec.flight_risk->percent);
-    text("label", rec.flight_risk->label);
-    text("diagnosis", rec.flight_risk->diagnosis);
+    field("percent", rec.flight_risk->percent);
+    field("label", rec.flight_risk->label);
+    field("diagnosis", rec.flight_risk->diagnosis);
     w.end_object();
   }
-  auto named = [&](const char* key, const std::optional<std::vector<NamedItem>>& items) {
-    if (!items) return;
-    w.key(key);
-    w.begin_array();
-    for (const auto& i : *items) {
-      w.begin_object();
-      w.key("name");
-      w.string(i.name);
-      w.key("description");
-      w.string(i.description);
-      w.end_object();
-    }
-    w.end_array();
-  };
-  named("metrics", rec.metrics);
-  named("weaponry", rec.weaponry);
-  if (rec.survival) {
-    w.key("survival");
-    w.begin_array();
-    for (const auto& t : *rec.survival) {
-      w.begin_object();
-      w.key("when");
-      w.string(t.when);
-      w.key("advice");
-      w.string(t.advice);
-      w.end_object();
-    }
-    w.end_array();
-  }
-  if (rec.jd_autopsy) {
-    w.key("jd_autopsy");
-    w.begin_array();
-    for (const auto& p : *rec.jd_autopsy) {
-      w.begin_object();
-      w.key("illusion");
-      w.string(p.illusion);
-      w.key("source");
-      w.string_or_null(p.source);
-      w.key("translation");
-      w.string(p.translation);
-      w.end_object();
-    }
-    w.end_array();
-  }
-  if (rec.day_log) {
-    w.key("day_log");
-    w.begin_array();
-    for (const auto& e : *rec.day_log) {
-      w.begin_object();
-      w.key("start");
-      w.string(e.start);
-      w.key("end");
-      w.string(e.end);
-      w.key("title");
-      w.string(e.title);
-      w.key("description");
-      w.string(e.description);
-      w.end_object();
-    }
-    w.end_array();
-  }
-  if (rec.burn_ward) {
-    w.key("burn_ward");
-    w.begin_array();
-    for (const auto& c : *rec.burn_ward) {
-      w.begin_object();
-      w.key("text");
-      w.string(c.text);
-      w.key("source");
-      w.string_or_null(c.source);
-      w.end_object();
-    }
-    w.end_array();
-  }
-  if (rec.related) {
-    w.key("related");
-    w.begin_array();
-    for (const auto& p : *rec.related) {
-      w.begin_object();
-      w.key("title");
-      w.string(p.title);
-      w.key("slug");
-      w.string(p.slug);
-      w.key("match");
-      w.number(p.match);
-      w.key("tagline");
-      w.string(p.tagline);
-      w.end_object();
-    }
-    w.end_array();
-  }
+  objects("metrics", rec.metrics, named);
+  objects("weaponry", rec.weaponry, named);
+  objects("survival", rec.survival, [&](const SurvivalTip& t) {
+    field("when", t.when);
+    field("advice", t.advice);
+  });
+  objects("jd_autopsy", rec.jd_autopsy, [&](const AutopsyPair& p) {
+    field("illusion", p.illusion);
+    nullable("source", p.source);
+    field("translation", p.translation);
+  });
+  objects("day_log", rec.day_log, [&](const LogEntry& e) {
+    field("start", e.start);
+    field("end", e.end);
+    field("title", e.title);
+    field("description", e.description);
+  });
+  objects("burn_ward", rec.burn_ward, [&](const Complaint& c) {
+    field("text", c.text);
+    nullable("source", c.source);
+  });
+  objects("related", rec.related, [&](const PublishedRelated& p) {
+    field("title", p.title);
+    field("slug", p.slug);
+    field("match", p.match);
+    field("tagline", p.tagline);
+  });
   w.end_object();
   if (!w.ok()) return std::nullopt;
   return w.take();
