@@ -97,7 +97,7 @@ bool keeps_every_term(const TfidfConfig& config, std::size_t n) {
 }
 
 // The rows of `old` that `records` can reuse, matched by slug (both are in
-// slug order); old.row is empty when none can, or when anything about the
+// slug order); `row` is empty when none can, or when anything about the
 // stored counts is out of bounds (a checksummed file, but never trust an
 // index).
 Reuse reuse_from(const detail::ModelView* old, const std::vector<const Record*>& records,
