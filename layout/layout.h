@@ -1,7 +1,9 @@
 // layout/: the on-disk contract between the index writer (indexer/) and the
 // searcher (query/), private to the library: the directory of generations,
 // the document terms and values, the stemmer. Changing a prefix, slot, file
-// name or the stemmer changes the index format: bump kIndexFormat.
+// name or the stemmer changes the index format: bump kIndexFormat. So does
+// a new SimilarityModel::kFormatVersion: the writer tells an index it must
+// rewrite whole by this number alone.
 //
 //   DIR/LOCK                 flock()ed by the one writer; holds its PID
 //   DIR/current -> gen-N     symlink, swapped by rename(): readers see the
@@ -38,7 +40,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 14;
+inline constexpr int kIndexFormat = 15;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
