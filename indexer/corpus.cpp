@@ -13,6 +13,7 @@
 
 #include "base/parallel.h"
 #include "base/text.h"
+#include "indexer/fast_record.h"
 
 namespace otiose {
 namespace {
@@ -36,7 +37,7 @@ class Loader {
   void flush() {
     std::vector<ParsedRecord> parsed(queue_.size());
     detail::parallel_for(queue_.size(), kThreads, [&](std::size_t i) {
-      parsed[i] = parse_record(queue_[i].text, queue_[i].file, queue_[i].line);
+      parsed[i] = detail::parse_corpus_record(queue_[i].text, queue_[i].file, queue_[i].line);
     });
     for (std::size_t i = 0; i < queue_.size(); ++i)
       accept(std::move(parsed[i]), queue_[i].file, queue_[i].line);

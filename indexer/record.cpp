@@ -14,26 +14,11 @@
 #include <utility>
 
 #include "base/text.h"
+#include "indexer/fast_record.h"
 
 namespace otiose {
-namespace {
 
-using nlohmann::json;
-
-// The value as the user wrote it, cut short, for "got ..." messages.
-std::string shown(const json& value) {
-  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
-  constexpr std::size_t kMax = 60;
-  if (text.size() > kMax) text = detail::utf8_prefix(text, kMax) + "...";
-  return text;
-}
-
-// Limits that keep a record indexable: Xapian refuses terms over 245 bytes,
-// and a slug or a source becomes part of one (Q<slug>#translation-12,
-// XSRC<source>); a text field is a paragraph, not a book.
-constexpr std::size_t kMaxSlug = 128;
-constexpr std::size_t kMaxSource = 200;
-constexpr std::size_t kMaxText = 1 << 20;
+namespace detail {
 
 bool valid_slug(std::string_view slug) {
   if (slug.empty() || slug.front() == '-' || slug.back() == '-') return false;
@@ -53,6 +38,26 @@ bool valid_clock(std::string_view t) {
   int hours = (t[0] - '0') * 10 + (t[1] - '0');
   int minutes = (t[3] - '0') * 10 + (t[4] - '0');
   return hours <= 24 && minutes <= 59 && !(hours == 24 && minutes != 0);
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::kMaxSlug;
+using detail::kMaxSource;
+using detail::kMaxText;
+using detail::valid_clock;
+using detail::valid_slug;
+
+using nlohmann::json;
+
+// The value as the user wrote it, cut short, for "got ..." messages.
+std::string shown(const json& value) {
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  constexpr std::size_t kMax = 60;
+  if (text.size() > kMax) text = detail::utf8_prefix(text, kMax) + "...";
+  return text;
 }
 
 // Walks one JSON record, filling a Record and collecting every problem.

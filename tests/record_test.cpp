@@ -3,8 +3,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <string>
+#include <vector>
 
+#include "indexer/fast_record.h"
 #include "test_util.h"
 
 using otiose::Diagnostic;
@@ -56,6 +59,46 @@ std::string without(const std::string& key) {
   j.erase(key);
   return j.dump();
 }
+
+// Each broken field, by its key, the value that breaks it, and the path
+// parse_record reports.
+struct BrokenField {
+  const char* key;
+  const char* value;
+  const char* field;
+};
+const BrokenField kBrokenFields[] = {
+    {"slug", R"("Ceo")", "slug"},
+    {"slug", R"("../../etc")", "slug"},
+    {"slug", "42", "slug"},
+    {"title", R"("   ")", "title"},
+    {"aliases", R"("one")", "aliases"},
+    {"aliases", R"(["ok", 7])", "aliases[1]"},
+    {"org_chart", R"({"reports_to": "boss"})", "org_chart.reports_to"},
+    {"habitat", R"([""])", "habitat[0]"},
+    {"salary", R"({"average": -5})", "salary.average"},
+    {"salary", R"({"average": 1.5})", "salary.average"},
+    {"salary", R"({"average": 1e300})", "salary.average"},
+    {"salary", R"({"low": 200, "high": 100})", "salary.low"},
+    {"salary", R"({"average": 50, "low": 100, "high": 200})", "salary.average"},
+    {"salary", R"({"currency": "dollars"})", "salary.currency"},
+    {"flight_risk", R"({"percent": 140})", "flight_risk.percent"},
+    {"flight_risk", R"({"percent": -1})", "flight_risk.percent"},
+    {"metrics", R"([{"name": "x"}])", "metrics[0].description"},
+    {"weaponry", R"([{"name": 1, "description": "d"}])", "weaponry[0].name"},
+    {"survival", R"([{"when": "IF", "advice": null}])", "survival[0].advice"},
+    {"jd_autopsy", R"([{"illusion": "i"}])", "jd_autopsy[0].translation"},
+    {"jd_autopsy", R"([{"illusion": "i", "translation": "t", "source": 3}])",
+     "jd_autopsy[0].source"},
+    {"day_log", R"([{"start": "9am", "end": "10:00", "title": "t", "description": "d"}])",
+     "day_log[0].start"},
+    {"day_log", R"([{"start": "11:00", "end": "10:00", "title": "t", "description": "d"}])",
+     "day_log[0].end"},
+    {"burn_ward", R"([{"source": "x"}])", "burn_ward[0].text"},
+    {"related", R"([{"title": "T", "slug": "t", "match": 101}])", "related[0].match"},
+    {"related", R"([{"title": "T", "slug": "sdet", "match": 50}])", "related[0].slug"},
+    {"related", R"([{"title": "T", "slug": "Bad Slug", "match": 50}])", "related[0].slug"},
+};
 
 }  // namespace
 
@@ -146,41 +189,13 @@ TEST_CASE("each broken field is reported at its path") {
     std::string text;
     std::string field;
   };
-  const Case cases[] = {
+  std::vector<Case> cases = {
       {without("slug"), "slug"},
       {without("title"), "title"},
       {without("tagline"), "tagline"},
-      {with("slug", R"("Ceo")"), "slug"},
-      {with("slug", R"("../../etc")"), "slug"},
-      {with("slug", "42"), "slug"},
-      {with("title", R"("   ")"), "title"},
-      {with("aliases", R"("one")"), "aliases"},
-      {with("aliases", R"(["ok", 7])"), "aliases[1]"},
-      {with("org_chart", R"({"reports_to": "boss"})"), "org_chart.reports_to"},
-      {with("habitat", R"([""])"), "habitat[0]"},
-      {with("salary", R"({"average": -5})"), "salary.average"},
-      {with("salary", R"({"average": 1.5})"), "salary.average"},
-      {with("salary", R"({"average": 1e300})"), "salary.average"},
-      {with("salary", R"({"low": 200, "high": 100})"), "salary.low"},
-      {with("salary", R"({"average": 50, "low": 100, "high": 200})"), "salary.average"},
-      {with("salary", R"({"currency": "dollars"})"), "salary.currency"},
-      {with("flight_risk", R"({"percent": 140})"), "flight_risk.percent"},
-      {with("flight_risk", R"({"percent": -1})"), "flight_risk.percent"},
-      {with("metrics", R"([{"name": "x"}])"), "metrics[0].description"},
-      {with("weaponry", R"([{"name": 1, "description": "d"}])"), "weaponry[0].name"},
-      {with("survival", R"([{"when": "IF", "advice": null}])"), "survival[0].advice"},
-      {with("jd_autopsy", R"([{"illusion": "i"}])"), "jd_autopsy[0].translation"},
-      {with("jd_autopsy", R"([{"illusion": "i", "translation": "t", "source": 3}])"),
-       "jd_autopsy[0].source"},
-      {with("day_log", R"([{"start": "9am", "end": "10:00", "title": "t", "description": "d"}])"),
-       "day_log[0].start"},
-      {with("day_log", R"([{"start": "11:00", "end": "10:00", "title": "t", "description": "d"}])"),
-       "day_log[0].end"},
-      {with("burn_ward", R"([{"source": "x"}])"), "burn_ward[0].text"},
-      {with("related", R"([{"title": "T", "slug": "t", "match": 101}])"), "related[0].match"},
-      {with("related", R"([{"title": "T", "slug": "sdet", "match": 50}])"), "related[0].slug"},
       {"[1, 2]", ""},
   };
+  for (const auto& b : kBrokenFields) cases.push_back({with(b.key, b.value), b.field});
   for (const auto& c : cases) {
     INFO(c.text);
     CHECK(first_error(c.text) == c.field);
@@ -232,4 +247,105 @@ TEST_CASE("quotes are numbered per kind in record order") {
   CHECK(q[1].source == "teamblind.com");
   CHECK(q[3].source == "acme.example");
   CHECK(q[4].source == std::nullopt);
+}
+
+namespace {
+
+// The record as the corpus loader reads it (simdjson first) and as
+// parse_record does (nlohmann), and every diagnostic of each.
+void same_both_ways(const std::string& text) {
+  INFO(text);
+  auto fast = otiose::detail::parse_corpus_record(text, "c.jsonl", 12);
+  auto slow = parse_record(text, "c.jsonl", 12);
+  CHECK(fast.record == slow.record);
+  std::vector<std::string> a, b;
+  for (const auto& d : fast.diagnostics) a.push_back(d.to_string());
+  for (const auto& d : slow.diagnostics) b.push_back(d.to_string());
+  CHECK(a == b);
+}
+
+// full_record() without the field parse_record warns about.
+std::string plain_record() {
+  auto j = nlohmann::json::parse(full_record());
+  j.erase("x_custom");
+  return j.dump();
+}
+
+// plain_record() with `key` set to `value`.
+std::string plain_with(const std::string& key, const std::string& value) {
+  auto j = nlohmann::json::parse(plain_record());
+  j[key] = nlohmann::json::parse(value);
+  return j.dump();
+}
+
+}  // namespace
+
+TEST_CASE("the corpus's fast reader takes every plain record and reads it as parse_record does") {
+  // The fast path must be taken (it is what makes a corpus load fast) ...
+  auto plain = otiose::detail::read_plain_record(plain_record());
+  REQUIRE(plain);
+  CHECK(*plain == *parse_record(plain_record()).record);
+  for (const auto& e :
+       std::filesystem::directory_iterator(otiose::test::source_path("data/roles"))) {
+    if (e.path().extension() != ".json") continue;
+    INFO(e.path());
+    std::string text = otiose::test::read_file(e.path().string());
+    CHECK(otiose::detail::read_plain_record(text));
+    same_both_ways(text);
+  }
+  auto pretty = nlohmann::json::parse(plain_record()).dump(2);
+  CHECK(otiose::detail::read_plain_record(pretty));
+  same_both_ways(pretty);
+  // ... and give way to parse_record for whatever that has anything to say
+  // about, or reads in its own way.
+  const std::string odd[] = {
+      full_record(),  // an unknown field: a warning and a kept value
+      R"({"slug": "a", "slug": "b", "title": "T", "tagline": "t"})",  // nlohmann keeps the last
+      R"({"slug": "a", "title": "T", "tagline": "t", "aliases": ["x"], "aliases": []})",
+      R"({"slug": "a", "title": "T", "tagline": "t\u0000"})",
+      R"({"slug": "a", "title": "T", "tagline": "t\ud800"})",
+      R"({"slug": "a", "title": "T", "tagline": "tab\there\nand\r\u00e9"})",
+      "{\"slug\": \"a\", \"title\": \"T\", \"tagline\": \"raw\ttab\"}",
+      "{\"slug\": \"a\", \"title\": \"T\", \"tagline\": \"t\"} trailing",
+      "\xef\xbb\xbf{\"slug\": \"a\", \"title\": \"T\", \"tagline\": \"t\"}",
+      R"({"slug": "a", "title": "T", "tagline": "t", "flight_risk": {"percent": -0}})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "flight_risk": {"percent": 100.0}})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "flight_risk": {"percent": null}})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "salary": {"high": 9223372036854775807}})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "salary": {"high": 9223372036854775808}})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "salary": {"high": 18446744073709551616}})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "salary": {"currency": "usd"}})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "salary": {"currency": null, "note": null}})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "org_chart": {"summary": null}})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "org_chart": null})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "aliases": null})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "related": [{"title": "R", "slug": "r", "match": 5, "tagline": null}]})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "related": [{"title": "R", "slug": "r", "match": 5, "tagline": ""}]})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "related": [{"title": "R", "slug": "a", "match": 5}]})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "day_log": [{"start": "24:00", "end": "24:00", "title": "x", "description": "y"}]})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "day_log": [{"start": "10:00", "end": "09:59", "title": "x", "description": "y"}]})",
+      R"({"slug": "a", "title": "T", "tagline": "t", "burn_ward": [{"text": "x", "source": ""}]})",
+      R"({"slug": "-a", "title": "T", "tagline": "t"})",
+      R"({"slug": "a", "title": " ", "tagline": "t"})",
+      R"({"slug": "a", "title": "T"})",
+      R"(["not", "an", "object"])",
+      "{\"slug\": \"a\", \"title\": \"T\", \"tagline\": \"\x7f\"}",
+      "{\"slug\": \"a\", \"title\": \"T\", \"tagline\": \"\xc0\xaf\"}",
+      std::string(200, '[') + std::string(200, ']'),
+      "",
+  };
+  for (const auto& text : odd) same_both_ways(text);
+  for (const char* salary :
+       {R"({"low": 200, "high": 100})", R"({"low": 100, "high": 100, "average": 100})",
+        R"({"average": 50, "low": 100, "high": 200})", R"({"average": 250, "high": 200})",
+        R"({"average": -5})", R"({"average": 1.5})", R"({"average": 1e300})",
+        R"({"average": 1000000000001})", R"({"currency": "dollars"})", R"({"currency": "US1"})"})
+    same_both_ways(plain_with("salary", salary));
+  for (const auto& b : kBrokenFields) same_both_ways(plain_with(b.key, b.value));
+  // Every section broken in each of the ways the cases above name.
+  for (const char* key : {"aliases", "org_chart", "habitat", "salary", "flight_risk", "metrics",
+                          "weaponry", "survival", "jd_autopsy", "day_log", "burn_ward", "related"})
+    for (const char* value : {"null", "7", R"("x")", "[]", "{}", R"([null])", R"([{}])",
+                              R"([{"name": "n", "description": "d", "extra": 1}])"})
+      same_both_ways(plain_with(key, value));
 }
