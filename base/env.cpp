@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <utility>
 
 namespace otiose {
 namespace {
@@ -66,6 +68,38 @@ class PosixMappedFile final : public MappedFile {
   std::size_t size_;
 };
 
+class PosixWritableFile final : public WritableFile {
+ public:
+  explicit PosixWritableFile(std::string path)
+      : path_(std::move(path)),
+        fd_(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {
+    if (fd_.get() < 0) fail(path_, "cannot create", errno);
+  }
+  ~PosixWritableFile() override {
+    if (!closed_) ::unlink(path_.c_str());
+  }
+
+  void append(std::string_view data) override {
+    if (int e = write_all(fd_.get(), data.data(), data.size())) fail(path_, "cannot write", e);
+  }
+
+  void close() override {
+    const char* what = "cannot flush";
+    int e = ::fsync(fd_.get()) == 0 ? 0 : errno;
+    if (int c = fd_.close(); e == 0 && c != 0) {
+      e = c;
+      what = "cannot close";
+    }
+    if (e != 0) fail(path_, what, e);  // (the destructor removes the file)
+    closed_ = true;
+  }
+
+ private:
+  std::string path_;
+  Fd fd_;
+  bool closed_ = false;
+};
+
 std::string parent_of(const std::string& path) {
   std::size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -75,6 +109,7 @@ std::string parent_of(const std::string& path) {
 }  // namespace
 
 MappedFile::~MappedFile() = default;
+WritableFile::~WritableFile() = default;
 Env::~Env() = default;
 
 Env* Env::Default() {
@@ -98,22 +133,13 @@ std::string Env::read_file(const std::string& path) {
 }
 
 void Env::write_file(const std::string& path, std::string_view data) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (fd.get() < 0) fail(path, "cannot create", errno);
-  int e = write_all(fd.get(), data.data(), data.size());
-  const char* what = "cannot write";
-  if (e == 0 && ::fsync(fd.get()) != 0) {
-    e = errno;
-    what = "cannot flush";
-  }
-  if (int c = fd.close(); e == 0 && c != 0) {
-    e = c;
-    what = "cannot close";
-  }
-  if (e != 0) {
-    ::unlink(path.c_str());
-    fail(path, what, e);
-  }
+  std::unique_ptr<WritableFile> file = new_writable_file(path);
+  file->append(data);
+  file->close();
+}
+
+std::unique_ptr<WritableFile> Env::new_writable_file(const std::string& path) {
+  return std::make_unique<PosixWritableFile>(path);
 }
 
 void Env::copy_file(const std::string& from, const std::string& to) {
@@ -179,10 +205,16 @@ std::unique_ptr<MappedFile> Env::map_file(const std::string& path) {
   return std::make_unique<PosixMappedFile>(map, size);
 }
 
-void write_file_atomically(Env& env, const std::string& path, std::string_view data) {
+namespace {
+
+// Writes a temporary file beside `path` with `write_tmp`, renames it into
+// place and flushes the directory; errors name `path`, and the temporary
+// file is removed on failure.
+void replace_atomically(Env& env, const std::string& path,
+                        const std::function<void(const std::string&)>& write_tmp) {
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   try {
-    env.write_file(tmp, data);
+    write_tmp(tmp);
     env.rename(tmp, path);
   } catch (const Error& e) {
     ::unlink(tmp.c_str());
@@ -190,8 +222,26 @@ void write_file_atomically(Env& env, const std::string& path, std::string_view d
     std::string message = e.what();
     if (message.rfind(tmp, 0) == 0) message = path + message.substr(tmp.size());
     throw Error(e.kind(), message);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
   }
   env.sync(parent_of(path));
+}
+
+}  // namespace
+
+void write_file_atomically(Env& env, const std::string& path, std::string_view data) {
+  replace_atomically(env, path, [&](const std::string& tmp) { env.write_file(tmp, data); });
+}
+
+void write_file_atomically(Env& env, const std::string& path,
+                           const std::function<void(WritableFile&)>& write) {
+  replace_atomically(env, path, [&](const std::string& tmp) {
+    std::unique_ptr<WritableFile> file = env.new_writable_file(tmp);
+    write(*file);
+    file->close();
+  });
 }
 
 }  // namespace otiose

@@ -22,6 +22,7 @@
 #include <unordered_set>
 
 #include "base/checksum.h"
+#include "base/parallel.h"
 #include "similarity/config_json.h"
 #include "similarity/model_access.h"
 #include "similarity/model_file.h"
@@ -240,45 +241,48 @@ Vocabulary build_vocabulary(const Counted& counted, const TfidfConfig& config) {
 
 // Step 3: the l2-normalised TF-IDF matrix, rows = specimens, and each
 // entry's term count (`counts`, the order of the matrix's entries). Frees
-// the counts as it goes.
+// the counts as it goes. Rows are filled in place, blocks of them on each
+// of `threads` threads: first how many entries each has, then the entries.
 RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& config,
-                     std::vector<std::uint32_t>& counts) {
+                     std::vector<std::uint32_t>& counts, unsigned threads) {
   const std::size_t n = counted.docs.size();
-  // Filled as CSR arrays, then copied into the matrix whole: inserting
-  // entry by entry into Eigen's reserved rows cost more than the weights.
-  std::vector<std::int64_t> outer(n + 1, 0);
-  std::vector<std::int64_t> inner;
-  std::vector<double> values;
-  counts.clear();
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> row;  // (term, count)
-  std::vector<double> weights;
-  for (std::size_t i = 0; i < n; ++i) {
-    row.clear();
-    for (const auto& [id, count] : counted.docs[i])
-      if (const std::int64_t t = v.of_id[id]; t >= 0)
-        row.emplace_back(static_cast<std::uint32_t>(t), count);
-    std::vector<std::pair<std::uint32_t, std::uint32_t>>().swap(counted.docs[i]);
-    std::sort(row.begin(), row.end());
-    weights.clear();
-    double norm = 0;
-    for (const auto& [t, count] : row) {
-      const double w = detail::tf_weight(count, config.sublinear_tf) * v.idf[t];
-      weights.push_back(w);
-      norm += w * w;
-    }
-    norm = std::sqrt(norm);
-    for (std::size_t e = 0; e < row.size(); ++e) {
-      inner.push_back(static_cast<std::int64_t>(row[e].first));
-      values.push_back(norm > 0 ? weights[e] / norm : 0.0);
-      counts.push_back(row[e].second);
-    }
-    outer[i + 1] = static_cast<std::int64_t>(inner.size());
-  }
+  constexpr std::size_t kBlock = 256;
+  const std::size_t blocks = (n + kBlock - 1) / kBlock;
   RowMatrix rows(static_cast<std::int64_t>(n), static_cast<std::int64_t>(v.terms.size()));
-  rows.resizeNonZeros(static_cast<std::int64_t>(inner.size()));
-  std::copy(outer.begin(), outer.end(), rows.outerIndexPtr());
-  std::copy(inner.begin(), inner.end(), rows.innerIndexPtr());
-  std::copy(values.begin(), values.end(), rows.valuePtr());
+  std::int64_t* outer = rows.outerIndexPtr();
+  detail::parallel_for(blocks, threads, [&](std::size_t b) {
+    for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i)
+      outer[i + 1] = std::count_if(counted.docs[i].begin(), counted.docs[i].end(),
+                                   [&](const auto& entry) { return v.of_id[entry.first] >= 0; });
+  });
+  for (std::size_t i = 0; i < n; ++i) outer[i + 1] += outer[i];
+  rows.resizeNonZeros(outer[n]);
+  counts.assign(static_cast<std::size_t>(outer[n]), 0);
+  detail::parallel_for(blocks, threads, [&](std::size_t b) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> row;  // (term, count)
+    for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) {
+      row.clear();
+      for (const auto& [id, count] : counted.docs[i])
+        if (const std::int64_t t = v.of_id[id]; t >= 0)
+          row.emplace_back(static_cast<std::uint32_t>(t), count);
+      std::vector<std::pair<std::uint32_t, std::uint32_t>>().swap(counted.docs[i]);
+      std::sort(row.begin(), row.end());
+      const auto at = static_cast<std::size_t>(outer[i]);
+      std::int64_t* inner = rows.innerIndexPtr() + at;
+      double* values = rows.valuePtr() + at;
+      double norm = 0;
+      for (std::size_t e = 0; e < row.size(); ++e) {
+        values[e] = detail::tf_weight(row[e].second, config.sublinear_tf) * v.idf[row[e].first];
+        norm += values[e] * values[e];
+      }
+      norm = std::sqrt(norm);
+      for (std::size_t e = 0; e < row.size(); ++e) {
+        inner[e] = static_cast<std::int64_t>(row[e].first);
+        values[e] = norm > 0 ? values[e] / norm : 0.0;
+        counts[at + e] = row[e].second;
+      }
+    }
+  });
   return rows;
 }
 
@@ -567,8 +571,10 @@ std::vector<std::uint32_t> as_u32(const std::int64_t* p, std::size_t count) {
   return out;
 }
 
-std::vector<std::uint64_t> as_u64(const std::int64_t* p, std::size_t count) {
-  return std::vector<std::uint64_t>(p, p + count);
+// Offsets (never negative) as the file's u64s: the same bytes.
+const void* as_u64(const std::int64_t* p) {
+  static_assert(sizeof(std::int64_t) == sizeof(std::uint64_t));
+  return p;
 }
 
 // Step 5: the SYSTEM MATCH % scale, from every stored neighbour cosine.
@@ -617,8 +623,8 @@ struct OccupationPart {
   ColMatrix cols;
 };
 OccupationPart occupation_part(const Occupations* occupations,
-                               const std::vector<const Record*>& records,
-                               const TfidfConfig& config) {
+                               const std::vector<const Record*>& records, const TfidfConfig& config,
+                               unsigned threads) {
   OccupationPart part;
   if (!occupations || occupations->reference.empty()) return part;
   TfidfConfig c = config;
@@ -651,7 +657,7 @@ OccupationPart occupation_part(const Occupations* occupations,
   }
   part.vocabulary = build_vocabulary(counts, c);
   std::vector<std::uint32_t> term_counts;  // not stored: the reference is not edited
-  part.cols = tfidf_rows(counts, part.vocabulary, c, term_counts);
+  part.cols = tfidf_rows(counts, part.vocabulary, c, term_counts, threads);
   part.cols.makeCompressed();
   return part;
 }
@@ -665,37 +671,40 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
                       const std::vector<std::uint32_t>& counts) {
   const std::size_t n = records.size();
   const auto nnz = static_cast<std::size_t>(rows.nonZeros());
+  // Sections are added by reference where the bytes are already as the
+  // file has them; all of them stay alive until write() returns.
   detail::ModelFileWriter w;
   std::string config_text = detail::config_json(config).dump();
   w.add(detail::kConfig, config_text.data(), config_text.size());
   std::vector<std::string> slugs;
   for (const Record* r : records) slugs.push_back(r->slug);
-  w.add(detail::kSlugs, detail::string_table(slugs));
-  w.add(detail::kTerms, detail::string_table(v.terms));
+  w.add_owned(detail::kSlugs, detail::string_table(slugs));
+  w.add_owned(detail::kTerms, detail::string_table(v.terms));
   w.add(detail::kIdf, v.idf);
-  w.add(detail::kRowPtr, as_u64(rows.outerIndexPtr(), n + 1));
-  w.add(detail::kRowIdx, as_u32(rows.innerIndexPtr(), nnz));
+  w.add(detail::kRowPtr, as_u64(rows.outerIndexPtr()), (n + 1) * 8);
+  w.add_owned(detail::kRowIdx, as_u32(rows.innerIndexPtr(), nnz));
   w.add(detail::kRowVal, rows.valuePtr(), nnz * sizeof(double));
-  w.add(detail::kColPtr, as_u64(cols.outerIndexPtr(), v.terms.size() + 1));
-  w.add(detail::kColIdx, as_u32(cols.innerIndexPtr(), nnz));
+  w.add(detail::kColPtr, as_u64(cols.outerIndexPtr()), (v.terms.size() + 1) * 8);
+  w.add_owned(detail::kColIdx, as_u32(cols.innerIndexPtr(), nnz));
   w.add(detail::kColVal, cols.valuePtr(), nnz * sizeof(double));
   w.add(detail::kTopIdx, top.index);
   w.add(detail::kTopVal, top.cosine);
   w.add(detail::kMatchScale, scale);
-  w.add(detail::kNameKeys, detail::string_table(names.keys));
+  w.add_owned(detail::kNameKeys, detail::string_table(names.keys));
   w.add(detail::kNameOwners, names.owners);
   const auto occ_nnz = static_cast<std::size_t>(occ.cols.nonZeros());
-  w.add(detail::kOccTitles, detail::string_table(occ.titles));
+  w.add_owned(detail::kOccTitles, detail::string_table(occ.titles));
   w.add(detail::kOccCovered, occ.covered);
-  w.add(detail::kOccTerms, detail::string_table(occ.vocabulary.terms));
+  w.add_owned(detail::kOccTerms, detail::string_table(occ.vocabulary.terms));
   w.add(detail::kOccIdf, occ.vocabulary.idf);
   if (occ.titles.empty()) {
-    w.add(detail::kOccColPtr, std::vector<std::uint64_t>{0});
+    w.add_owned(detail::kOccColPtr, std::vector<std::uint64_t>{0});
     w.add(detail::kOccColIdx, nullptr, 0);
     w.add(detail::kOccColVal, nullptr, 0);
   } else {
-    w.add(detail::kOccColPtr, as_u64(occ.cols.outerIndexPtr(), occ.vocabulary.terms.size() + 1));
-    w.add(detail::kOccColIdx, as_u32(occ.cols.innerIndexPtr(), occ_nnz));
+    w.add(detail::kOccColPtr, as_u64(occ.cols.outerIndexPtr()),
+          (occ.vocabulary.terms.size() + 1) * 8);
+    w.add_owned(detail::kOccColIdx, as_u32(occ.cols.innerIndexPtr(), occ_nnz));
     w.add(detail::kOccColVal, occ.cols.valuePtr(), occ_nnz * sizeof(double));
   }
   std::vector<std::string> titles, taglines;
@@ -703,8 +712,8 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
     titles.push_back(r->title);
     taglines.push_back(r->tagline);
   }
-  w.add(detail::kCardTitles, detail::string_table(titles));
-  w.add(detail::kCardTaglines, detail::string_table(taglines));
+  w.add_owned(detail::kCardTitles, detail::string_table(titles));
+  w.add_owned(detail::kCardTaglines, detail::string_table(taglines));
   w.add(detail::kTextSums, text_sums);
   w.add(detail::kRowCount, counts);
   w.write(env, path, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(v.terms.size()), nnz,
@@ -740,7 +749,7 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
   Counted counted = count_documents(records, config, threads, reuse, text_sums, stats);
   const Vocabulary vocabulary = build_vocabulary(counted, config);
   std::vector<std::uint32_t> counts;
-  const RowMatrix rows = tfidf_rows(counted, vocabulary, config, counts);
+  const RowMatrix rows = tfidf_rows(counted, vocabulary, config, counts, threads);
   ColMatrix cols = rows;  // the same matrix by term: the inverted lists
   cols.makeCompressed();
   stats.specimens = records.size();
@@ -766,7 +775,7 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
 
   write_model_file(env ? *env : *Env::Default(), path, config, records, vocabulary, rows, cols, top,
                    scale_of(top), name_table(records),
-                   occupation_part(occupations, records, config), text_sums, counts);
+                   occupation_part(occupations, records, config, threads), text_sums, counts);
   return stats;
 }
 

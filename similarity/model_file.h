@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "similarity/model_format.h"
@@ -18,14 +20,27 @@ namespace otiose::detail {
 
 // Collects the file's sections in order, then writes the file whole: the
 // header, the section table, the sections (8-byte aligned) and the two
-// levels of sums that cover them.
+// levels of sums that cover them. The file is never held in memory whole:
+// write() reads the sections where they are, once for the sums and once
+// to write them.
 class ModelFileWriter {
  public:
+  // A section whose bytes the caller keeps, unchanged, until write()
+  // returns.
+  void add(SectionId id, const void* data, std::size_t size);
   template <typename T>
   void add(SectionId id, const std::vector<T>& values) {
     add(id, values.data(), values.size() * sizeof(T));
   }
-  void add(SectionId id, const void* data, std::size_t size);
+  template <typename T>
+  void add(SectionId id, std::vector<T>&& values) = delete;  // a temporary: add_owned
+  // A section whose bytes the writer keeps.
+  template <typename T>
+  void add_owned(SectionId id, std::vector<T> values) {
+    auto kept = std::make_shared<const std::vector<T>>(std::move(values));
+    add(id, kept->data(), kept->size() * sizeof(T));
+    owned_.push_back(std::move(kept));
+  }
 
   // Writes `path` whole or not at all through `env` (write_file_atomically).
   // Throws Error(kIo) naming `path`.
@@ -33,8 +48,12 @@ class ModelFileWriter {
              std::uint64_t nnz, std::uint32_t top_k);
 
  private:
-  std::vector<Section> sections_;
-  std::vector<std::vector<unsigned char>> blobs_;
+  struct Part {
+    Section section;
+    const unsigned char* data;
+  };
+  std::vector<Part> parts_;
+  std::vector<std::shared_ptr<const void>> owned_;
 };
 
 // Stamps a model file's sums in place, as write() does last: kBlockSums

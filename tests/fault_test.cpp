@@ -697,9 +697,10 @@ class FaultyEnv : public otiose::Env {
   int operations() const { return count_; }
   std::string failed() const { return failed_; }
 
-  void write_file(const std::string& path, std::string_view data) override {
+  // (Env::write_file writes through new_writable_file.)
+  std::unique_ptr<otiose::WritableFile> new_writable_file(const std::string& path) override {
     step("write " + path);
-    Env::write_file(path, data);
+    return Env::new_writable_file(path);
   }
   void copy_file(const std::string& from, const std::string& to) override {
     step("copy " + to);
@@ -731,6 +732,45 @@ class FaultyEnv : public otiose::Env {
 };
 
 }  // namespace
+
+TEST_CASE("a file written in pieces replaces the old whole, or not at all") {
+  TempDir dir;
+  const std::string path = dir / "model.bin";
+  otiose::Env* env = otiose::Env::Default();
+  otiose::write_file_atomically(*env, path, "old");
+  otiose::write_file_atomically(*env, path, [](otiose::WritableFile& f) {
+    f.append("new ");
+    f.append(std::string(1 << 20, 'x'));
+    f.append("end");
+  });
+  CHECK(env->read_file(path) == "new " + std::string(1 << 20, 'x') + "end");
+
+  // A failure while writing leaves the old file and no temporary one.
+  CHECK_THROWS_WITH(otiose::write_file_atomically(*env, path,
+                                                  [](otiose::WritableFile& f) {
+                                                    f.append("half");
+                                                    throw otiose::Error(otiose::ErrorKind::kIo,
+                                                                        "disk on fire");
+                                                  }),
+                    "disk on fire");
+  CHECK(env->read_file(path).size() == (1 << 20) + 7);
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    CHECK(entry.path().filename() == "model.bin");
+
+  // A file abandoned before close() is removed.
+  {
+    auto f = env->new_writable_file(dir / "abandoned");
+    f->append("x");
+  }
+  CHECK_FALSE(fs::exists(dir / "abandoned"));
+  // And one closed stays.
+  {
+    auto f = env->new_writable_file(dir / "kept");
+    f->append("x");
+    f->close();
+  }
+  CHECK(env->read_file(dir / "kept") == "x");
+}
 
 TEST_CASE("a failure at every durable step of an update, through the Env, loses nothing") {
   TempDir dir;

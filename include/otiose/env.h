@@ -12,6 +12,7 @@
 #include <otiose/export.h>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +26,19 @@ class OTIOSE_EXPORT MappedFile {
   virtual ~MappedFile();
   virtual const unsigned char* data() const = 0;
   virtual std::size_t size() const = 0;
+};
+
+// A file written front to back (Env::new_writable_file). Not thread-safe.
+class OTIOSE_EXPORT WritableFile {
+ public:
+  // A file destroyed before close() returned is removed: an abandoned or
+  // failed write leaves nothing behind.
+  virtual ~WritableFile();
+  // Appends `data`. Throws Error(kIo) naming the path.
+  virtual void append(std::string_view data) = 0;
+  // Flushes everything appended to disk (fsync) and closes the file.
+  // Throws Error(kIo) naming the path (the file is then removed).
+  virtual void close() = 0;
 };
 
 // Every member throws Error(kIo) naming the path and the system's reason,
@@ -43,6 +57,10 @@ class OTIOSE_EXPORT Env {
   // Creates (or truncates) `path`, writes `data`, flushes it to disk
   // (fsync) and closes it. A failure removes the partial file.
   virtual void write_file(const std::string& path, std::string_view data);
+
+  // Creates (or truncates) `path` for writing front to back, for a file
+  // too large to hold in memory whole; see WritableFile.
+  virtual std::unique_ptr<WritableFile> new_writable_file(const std::string& path);
 
   // Copies `from` to `to`, which must not exist yet (not flushed).
   virtual void copy_file(const std::string& from, const std::string& to);
@@ -65,6 +83,12 @@ class OTIOSE_EXPORT Env {
 // contents or the new. Throws Error(kIo) naming `path`; the temporary file
 // is removed on failure.
 OTIOSE_EXPORT void write_file_atomically(Env& env, const std::string& path, std::string_view data);
+
+// The same for a file written in pieces: `write` appends them to the
+// temporary file (Env::new_writable_file); an exception from it is rethrown
+// after the temporary file is removed.
+OTIOSE_EXPORT void write_file_atomically(Env& env, const std::string& path,
+                                         const std::function<void(WritableFile&)>& write);
 
 }  // namespace otiose
 
