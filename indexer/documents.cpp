@@ -2,10 +2,12 @@
 // the terms and values), and the spelling dictionary's changes.
 #include "indexer/documents.h"
 
+#include <otiose/error.h>
 #include <otiose/similarity.h>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -70,34 +72,45 @@ std::string facets(const Record& r, char type, std::string_view kind) {
 
 }  // namespace
 
-void SpellingDelta::add(const Record& record, int sign) {
+void SpellingCounts::add(const Record& record, int sign) {
   static const TfidfConfig kAll = all_text_fields();
   Xapian::Document scratch;
   tg_.set_document(scratch);
   tg_.index_text_without_positions(specimen_text(record, kAll));
-  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
-    const std::string& word = *t;
-    if (word.size() < 3 || word.size() > 40) continue;
-    delta_[word] += sign * static_cast<long long>(t.get_wdf());
+  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t)
+    add_word(*t, sign * static_cast<long long>(t.get_wdf()));
+}
+
+void SpellingCounts::add_word(const std::string& word, long long n) {
+  if (word.size() < kSpellingShortest || word.size() > kSpellingLongest) return;
+  counts_[word] += n;
+}
+
+void SpellingCounts::merge(const SpellingCounts& other) {
+  for (const auto& [word, n] : other.counts_) counts_[word] += n;
+}
+
+void SpellingCounts::load(const Xapian::Database& db, const std::string& where) {
+  for (std::size_t n = kSpellingShortest; n <= kSpellingLongest; ++n) {
+    const std::string key = kMetaSpelling + std::to_string(n);
+    auto words = spelling_words(n, db.get_metadata(key));
+    if (!words)
+      throw Error(ErrorKind::kIndex, where + ": damaged spelling table (" + key +
+                                         "): rebuild it with otiose-index --rebuild");
+    for (auto& [word, count] : *words) counts_[word] += count;
   }
 }
 
-void SpellingDelta::apply(Xapian::WritableDatabase& db) const {
-  for (const auto& [word, n] : delta_) {
-    if (n > 0) db.add_spelling(word, static_cast<Xapian::termcount>(n));
-    if (n < 0) db.remove_spelling(word, static_cast<Xapian::termcount>(-n));
-  }
-}
-
-void store_spelling(Xapian::WritableDatabase& db) {
+void SpellingCounts::store(Xapian::WritableDatabase& db) const {
   std::vector<std::vector<std::pair<std::string, std::uint32_t>>> by_length(kSpellingLongest + 1);
-  for (auto it = db.spellings_begin(); it != db.spellings_end(); ++it) {
-    std::string word = *it;
-    if (word.size() < kSpellingShortest || word.size() > kSpellingLongest) continue;
-    by_length[word.size()].emplace_back(std::move(word), it.get_termfreq());
-  }
-  for (std::size_t n = kSpellingShortest; n <= kSpellingLongest; ++n)
+  for (const auto& [word, n] : counts_)
+    if (n > 0)
+      by_length[word.size()].emplace_back(
+          word, static_cast<std::uint32_t>(std::min<long long>(n, 0xffffffff)));
+  for (std::size_t n = kSpellingShortest; n <= kSpellingLongest; ++n) {
+    std::sort(by_length[n].begin(), by_length[n].end());
     db.set_metadata(kMetaSpelling + std::to_string(n), spelling_bucket(n, by_length[n]));
+  }
 }
 
 DocumentMaker::DocumentMaker() {

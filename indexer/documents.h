@@ -1,5 +1,5 @@
 // indexer/: the Xapian documents a record and its quotes become, and the
-// spelling dictionary's changes over a run (private). The terms and values
+// spelling dictionary (private). The terms and values
 // they hold are the on-disk contract in layout/layout.h.
 #ifndef OTIOSE_INDEXER_DOCUMENTS_H_
 #define OTIOSE_INDEXER_DOCUMENTS_H_
@@ -32,23 +32,30 @@ class DocumentMaker {
   Xapian::TermGenerator tg_;
 };
 
-// The spelling dictionary's changes over a run, applied once at the end:
-// Xapian's spelling table is costly to touch per document. Not thread-safe.
-class SpellingDelta {
+// The spelling dictionary: every word of kSpellingShortest to
+// kSpellingLongest bytes in the records' text (as Xapian's term generator
+// splits it), with how often it occurs. Kept by the indexer and stored only
+// in the form a query reads (layout.h, kMetaSpelling): Xapian's own
+// spelling table, with the fragments its suggestions need, cost a build
+// more than the words themselves. Not thread-safe.
+class SpellingCounts {
  public:
   // Counts a record's words in (sign +1) or out (-1).
   void add(const Record& record, int sign);
-  void apply(Xapian::WritableDatabase& db) const;
+  // Counts `word` in `n` more times (or out, n < 0).
+  void add_word(const std::string& word, long long n);
+  // Adds another's counts to these.
+  void merge(const SpellingCounts& other);
+  // Adds the counts `db` stores. Throws Error(kIndex) naming `where` for a
+  // damaged table.
+  void load(const Xapian::Database& db, const std::string& where);
+  // Replaces what `db` stores with the words whose count is positive.
+  void store(Xapian::WritableDatabase& db) const;
 
  private:
   Xapian::TermGenerator tg_;
-  std::unordered_map<std::string, long long> delta_;
+  std::unordered_map<std::string, long long> counts_;
 };
-
-// Stores `db`'s spelling table, as it stands with the changes applied, in
-// the form a query reads (layout.h, kMetaSpelling): after every change to
-// the table, before the commit.
-void store_spelling(Xapian::WritableDatabase& db);
 
 }  // namespace otiose::detail
 

@@ -40,7 +40,7 @@ namespace fs = std::filesystem;
 // The writer decides that an index must be rewritten whole by kIndexFormat
 // alone, so a new model format without a new index format would leave old
 // indexes "already up to date" and unreadable. Bump both, then this pair.
-static_assert(SimilarityModel::kFormatVersion == 8 && detail::kIndexFormat == 15,
+static_assert(SimilarityModel::kFormatVersion == 8 && detail::kIndexFormat == 16,
               "a new model format needs a new kIndexFormat (layout/layout.h)");
 
 [[noreturn]] void io_error(const std::string& path, const std::string& what, int error) {
@@ -344,12 +344,12 @@ void write_shards(const std::vector<LoadedRecord>& records, const Plan& plan,
                   const IndexOptions& options, const Metadata& meta, std::size_t shards,
                   unsigned threads, const std::string& tmp, const std::string& db_dir) {
   std::vector<std::string> shard_dirs(shards);
+  std::vector<detail::SpellingCounts> spelling(shards);
   std::atomic<std::size_t> done{0};
   run_parallel(shards, threads, options, done, records.size(), [&](std::size_t k) {
     shard_dirs[k] = tmp + "/shard-" + std::to_string(k);
     Xapian::WritableDatabase db(shard_dirs[k], Xapian::DB_CREATE | kUnpublished);
     detail::DocumentMaker maker;
-    detail::SpellingDelta spelling;
     // Contiguous ranges: the merged docids follow the corpus order.
     std::size_t begin = records.size() * k / shards;
     std::size_t end = records.size() * (k + 1) / shards;
@@ -357,10 +357,9 @@ void write_shards(const std::vector<LoadedRecord>& records, const Plan& plan,
       const Record& r = records[i].record;
       db.add_document(maker.role(r, plan.jsons[i], plan.hashes[i]));
       for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
-      spelling.add(r, +1);
+      spelling[k].add(r, +1);
       done.fetch_add(1, std::memory_order_relaxed);
     }
-    spelling.apply(db);
     if (k == 0) set_metadata(db, options, meta);
     db.commit();
     db.close();
@@ -372,10 +371,10 @@ void write_shards(const std::vector<LoadedRecord>& records, const Plan& plan,
   sources.close();
   std::error_code ec;
   for (const auto& d : shard_dirs) fs::remove_all(d, ec);
-  // The merged spelling table is the shards' sums: stored for queries once
-  // it is whole.
+  // The spelling table is the shards' counts summed.
+  for (std::size_t k = 1; k < shards; ++k) spelling[0].merge(spelling[k]);
   Xapian::WritableDatabase merged(db_dir, Xapian::DB_OPEN | kUnpublished);
-  detail::store_spelling(merged);
+  spelling[0].store(merged);
   merged.commit();
   merged.close();
   if (options.progress) options.progress("merging", 1, 1);
@@ -395,7 +394,7 @@ void write_sharded(const std::vector<LoadedRecord>& records, const Plan& plan,
   const std::string shards_dir = tmp + "/" + detail::kShardsDir;
   if (::mkdir(shards_dir.c_str(), 0755) != 0) io_error(shards_dir, "cannot create", errno);
   std::atomic<std::size_t> done{0};
-  std::vector<detail::SpellingDelta> spelling(shards);
+  std::vector<detail::SpellingCounts> spelling(shards);
   run_parallel(shards, threads, options, done, records.size(), [&](std::size_t k) {
     Xapian::WritableDatabase db(shards_dir + "/" + std::to_string(k),
                                 Xapian::DB_CREATE | kUnpublished);
@@ -412,8 +411,8 @@ void write_sharded(const std::vector<LoadedRecord>& records, const Plan& plan,
     db.close();
   });
   Xapian::WritableDatabase local(tmp + "/" + detail::kLocalDir, Xapian::DB_CREATE | kUnpublished);
-  for (const auto& delta : spelling) delta.apply(local);
-  detail::store_spelling(local);
+  for (std::size_t k = 1; k < shards; ++k) spelling[0].merge(spelling[k]);
+  spelling[0].store(local);
   set_metadata(local, options, meta);
   local.commit();
   local.close();
@@ -427,7 +426,8 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
                  const std::string& db_dir, const IndexReport& report) {
   Xapian::WritableDatabase db(db_dir, Xapian::DB_CREATE_OR_OPEN | kUnpublished);
   detail::DocumentMaker maker;
-  detail::SpellingDelta spelling;
+  detail::SpellingCounts spelling;  // what the copy holds, then this run's changes
+  spelling.load(db, db_dir);
   const std::size_t total = report.added + report.updated + report.removed;
   std::size_t done = 0;
   auto tick = [&] {
@@ -459,8 +459,7 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
     spelling.add(r, +1);
     tick();
   }
-  spelling.apply(db);
-  detail::store_spelling(db);
+  spelling.store(db);
   set_metadata(db, options, meta);
   db.commit();
   db.close();

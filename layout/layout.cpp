@@ -74,6 +74,23 @@ std::string spelling_bucket(std::size_t length,
   return out;
 }
 
+std::optional<std::vector<std::pair<std::string, std::uint32_t>>> spelling_words(
+    std::size_t length, std::string_view bucket) {
+  const std::size_t entry = length + kSpellingEntry;
+  if (length == 0 || bucket.size() % entry != 0) return std::nullopt;
+  const std::size_t count = bucket.size() / entry;
+  std::vector<std::pair<std::string, std::uint32_t>> words;
+  words.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint32_t frequency = 0;
+    for (std::size_t b = 0; b < 4; ++b)
+      frequency |= std::uint32_t{static_cast<unsigned char>(bucket[count * length + 4 * i + b])}
+                   << (8 * b);
+    words.emplace_back(std::string(bucket.substr(i * length, length)), frequency);
+  }
+  return words;
+}
+
 std::string order_value(std::size_t length, std::string_view id) {
   char hex[9];
   std::snprintf(hex, sizeof hex, "%08llx",

@@ -40,7 +40,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 15;
+inline constexpr int kIndexFormat = 16;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -157,12 +157,12 @@ inline constexpr char kMetaSettings[] = "otiose:settings";  // hash of config + 
 // refused, not mixed in).
 inline constexpr char kMetaBuild[] = "otiose:build";
 
-// The spelling table as stored for "did you mean", so that a query reads
-// the words near its own length instead of all of Xapian's table: under
-// kMetaSpelling + the length in decimal ("otiose:spelling:7"), one key a
-// word length from kSpellingShortest to kSpellingLongest (the words the
-// indexer spells), the words of that length in Xapian's order end to end,
-// then each one's frequency (u32), then its letter_mask (u64), both
+// The spelling table for "did you mean", the only one an index has (Xapian's
+// own is left empty), stored so that a query reads the words near its own
+// length: under kMetaSpelling + the length in decimal ("otiose:spelling:7"),
+// one key a word length from kSpellingShortest to kSpellingLongest (the
+// words the indexer spells), the words of that length in byte order end to
+// end, then each one's frequency (u32), then its letter_mask (u64), both
 // little-endian. A length with no words has no key.
 inline constexpr char kMetaSpelling[] = "otiose:spelling:";
 inline constexpr std::size_t kSpellingShortest = 3;
@@ -177,6 +177,11 @@ std::uint64_t letter_mask(std::string_view word);
 // The stored form of the words of one length (each `length` bytes).
 std::string spelling_bucket(std::size_t length,
                             const std::vector<std::pair<std::string, std::uint32_t>>& words);
+
+// The words and frequencies a stored bucket of `length`-byte words holds,
+// or nullopt when it is not whole entries.
+std::optional<std::vector<std::pair<std::string, std::uint32_t>>> spelling_words(
+    std::size_t length, std::string_view bucket);
 
 // "gen-0000000042".
 std::string generation_name(std::uint64_t number);

@@ -50,6 +50,15 @@ bool contains(const std::vector<std::string>& v, const std::string& x) {
 
 const char* const kSeed = "senior-customer-service-manager";
 
+// The spelling dictionary a generation stores, every word length's key.
+std::string spelling_of(const std::string& generation) {
+  Xapian::Database db(generation + "/xapian");
+  std::string all;
+  for (int n = 3; n <= 40; ++n)
+    all += std::to_string(n) + ":" + db.get_metadata("otiose:spelling:" + std::to_string(n)) + "\n";
+  return all;
+}
+
 }  // namespace
 
 TEST_CASE("the bundled catalogue is indexed and the seed is found every way") {
@@ -145,6 +154,10 @@ TEST_CASE("re-indexing is idempotent and an edit or removal changes exactly that
   CHECK(rebuilt.model.lists_kept == 0);
   CHECK(s.search("", {}).total == before - 1 - gone_quotes);
   CHECK((otiose::test::read_file(rebuilt.generation + "/model.bin") == kept_model));
+  // The spelling dictionary the edits kept up is the one counted afresh.
+  CHECK((spelling_of(fourth.generation) == spelling_of(rebuilt.generation)));
+  CHECK(spelling_of(rebuilt.generation).find("zyzzyva") != std::string::npos);
+  CHECK(spelling_of(rebuilt.generation).find("quuxplorer") != std::string::npos);
 }
 
 TEST_CASE("a second writer is refused with the first one's PID") {
@@ -268,6 +281,7 @@ TEST_CASE("a rebuild written as parallel shards answers exactly like one written
     }
   }
   CHECK(a.search("forecst", {}).suggestion == std::optional<std::string>("forecast"));
+  CHECK((spelling_of(a.generation()) == spelling_of(b.generation())));
   // Metadata (synonyms, settings) survived the merge: an unchanged corpus is
   // not rewritten.
   auto again = otiose::write_index(corpus.records, dir / "two", two);

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -42,10 +43,11 @@ Xapian::WritableDatabase tiny_index() {
     tg.index_text(text);
     db.add_document(doc);
   }
+  otiose::detail::SpellingCounts spelling;
   for (const char* word : {"strategic", "oversight", "meetings", "synergy", "dashboards", "metrics",
                            "weekly", "meeting", "means"})
-    db.add_spelling(word, std::string(word) == "meetings" ? 5 : 1);
-  otiose::detail::store_spelling(db);
+    spelling.add_word(word, std::string(word) == "meetings" ? 5 : 1);
+  spelling.store(db);
   db.commit();
   return db;
 }
@@ -206,7 +208,7 @@ TEST_CASE("spelling: close words from the index, the catalogue's combination fir
   }
 }
 
-TEST_CASE("the stored spelling table finds what a scan of Xapian's finds") {
+TEST_CASE("the stored spelling table finds what a scan of every word finds") {
   using otiose::detail::Correction;
   otiose::test::TempDir dir;
   Xapian::WritableDatabase db(dir / "db", Xapian::DB_CREATE);
@@ -220,22 +222,28 @@ TEST_CASE("the stored spelling table finds what a scan of Xapian's finds") {
     for (char& c : w) c = "abcdez9\xc3"[next(8)];  // few letters: many near pairs
     return w;
   };
-  for (int i = 0; i < 3000; ++i) db.add_spelling(random_word(), 1 + next(5));
-  // What suggest() looked at before the table was stored: every word
-  // Xapian's table has, the whole edit distance of each.
-  auto scan = [&db](const std::string& typed) {
+  // The dictionary as the indexer keeps it, and the same words counted
+  // here, as a reference.
+  otiose::detail::SpellingCounts counts;
+  std::map<std::string, long long> words;
+  auto add = [&](const std::string& w, long long n) {
+    counts.add_word(w, n);
+    if (w.size() >= 3 && w.size() <= 40) words[w] += n;
+  };
+  for (int i = 0; i < 3000; ++i) add(random_word(), 1 + next(5));
+  // What suggest() looked at before the table was stored: every word, the
+  // whole edit distance of each.
+  auto scan = [&words](const std::string& typed) {
     const std::size_t most = typed.size() <= 3 ? 1 : typed.size() <= 6 ? 2 : 3;
     std::vector<Correction> found;
-    for (auto it = db.spellings_begin(); it != db.spellings_end(); ++it) {
-      std::string w = *it;
-      if (w.size() < 3 || w.size() > 40) continue;
+    for (const auto& [w, n] : words) {
+      if (n <= 0) continue;
       std::size_t d = otiose::detail::edit_distance(typed, w);
-      bool dropped = false;
       std::size_t i = 0;
       for (char c : w)
         if (i < typed.size() && typed[i] == c) ++i;
-      dropped = i == typed.size() && typed.size() < w.size();
-      if (d <= most) found.push_back({w, d, it.get_termfreq(), dropped});
+      const bool dropped = i == typed.size() && typed.size() < w.size();
+      if (d <= most) found.push_back({w, d, static_cast<std::uint32_t>(n), dropped});
     }
     std::sort(found.begin(), found.end(), [](const Correction& a, const Correction& b) {
       return std::tie(a.distance, b.dropped, b.frequency, a.word) <
@@ -254,7 +262,7 @@ TEST_CASE("the stored spelling table finds what a scan of Xapian's finds") {
     return out;
   };
   auto compare = [&] {
-    otiose::detail::store_spelling(db);
+    counts.store(db);
     db.commit();
     std::size_t some = 0;
     for (int trial = 0; trial < 400; ++trial) {
@@ -267,27 +275,44 @@ TEST_CASE("the stored spelling table finds what a scan of Xapian's finds") {
     CHECK(some > 100);  // the comparison is not of empty lists
   };
   compare();
-  // An edit: words removed (every word of 5 letters among them) and added;
-  // the stored table follows, and a length left without words has no key.
-  std::vector<std::string> words;
-  for (auto it = db.spellings_begin(); it != db.spellings_end(); ++it) words.push_back(*it);
-  for (int i = 0; i < 500; ++i) words.push_back(random_word() + "q");
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    if (words[i].size() == 5 || i % 3 == 0)
-      db.remove_spelling(words[i], 100);
-    else if (words[i].back() == 'q')
-      db.add_spelling(words[i], 1);
+  // What is stored reads back as it was counted.
+  otiose::detail::SpellingCounts reloaded;
+  reloaded.load(db, "db");
+  reloaded.store(db);
+  db.commit();
+  compare();
+  // An edit, as the indexer makes one: the stored counts read back, words
+  // removed (every word of 5 letters among them) and added; the stored
+  // table follows, and a length left without words has no key.
+  counts = otiose::detail::SpellingCounts();
+  counts.load(db, "db");
+  std::vector<std::string> known;
+  for (const auto& [w, n] : words) known.push_back(w);
+  for (int i = 0; i < 500; ++i) known.push_back(random_word() + "q");
+  for (std::size_t i = 0; i < known.size(); ++i) {
+    if (known[i].size() == 5 || i % 3 == 0)
+      add(known[i], -100);
+    else if (known[i].back() == 'q')
+      add(known[i], 1);
   }
   compare();
   CHECK(db.get_metadata(std::string(otiose::detail::kMetaSpelling) + "5").empty());
   CHECK(!db.get_metadata(std::string(otiose::detail::kMetaSpelling) + "6").empty());
 
-  // A stored length that is not whole words is damage, named.
+  // A stored length that is not whole words is damage, named, by the
+  // reader and by an edit.
   db.set_metadata(std::string(otiose::detail::kMetaSpelling) + "6", "abcdefg");
   db.commit();
   try {
     otiose::detail::SpellingTable::read(db, "DBPATH");
     FAIL("a damaged spelling table was read");
+  } catch (const otiose::Error& e) {
+    CHECK(e.kind() == otiose::ErrorKind::kIndex);
+    CHECK_THAT(e.what(), Catch::Contains("DBPATH: damaged spelling table (otiose:spelling:6"));
+  }
+  try {
+    otiose::detail::SpellingCounts().load(db, "DBPATH");
+    FAIL("a damaged spelling table was loaded");
   } catch (const otiose::Error& e) {
     CHECK(e.kind() == otiose::ErrorKind::kIndex);
     CHECK_THAT(e.what(), Catch::Contains("DBPATH: damaged spelling table (otiose:spelling:6"));
