@@ -1,11 +1,9 @@
 // indexer/: the Xapian documents a record becomes (see layout/layout.h for
-// the terms and values), and the spelling dictionary's changes.
+// the terms and values), and the spelling dictionary.
 #include "indexer/documents.h"
 
 #include <otiose/error.h>
 #include <otiose/similarity.h>
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -153,9 +151,6 @@ Xapian::Document DocumentMaker::role(const Record& r, const std::string& json,
   set_numbers(doc, r);
   doc.add_value(kSlotContentHash, hash);
   doc.add_value(kSlotSlug, r.slug);
-  nlohmann::json data;
-  data["type"] = "role";
-  data["record"] = nlohmann::json::parse(json);
   // The text a hit's snippet is cut from, ready for the searcher: one item
   // a line (the searcher shows the breaks as separators), without the
   // tagline a hit prints above it.
@@ -181,7 +176,9 @@ Xapian::Document DocumentMaker::role(const Record& r, const std::string& json,
   doc.add_value(kSlotTagline, r.tagline);
   doc.add_value(kSlotOrder, order_value(r.tagline.size(), r.slug));
   doc.add_value(kSlotBody, specimen_text(r, kSnippetFields));
-  doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // {"record": <the record>, "type": "role"} as nlohmann writes it: `json`
+  // is already in its form (to_json), and its keys are in that order.
+  doc.set_data("{\"record\":" + json + ",\"type\":\"role\"}");
   return doc;
 }
 
@@ -197,16 +194,8 @@ Xapian::Document DocumentMaker::quote(const Record& r, const Quote& q) {
   if (q.source) doc.add_boolean_term(std::string(kSourcePrefix) + ascii_lower(*q.source));
   set_numbers(doc, r);
   doc.add_value(kSlotOrder, order_value(q.text.size(), q.id));
-  nlohmann::json data;
-  data["type"] = "quote";
-  data["id"] = q.id;
-  data["kind"] = q.kind;
-  data["slug"] = r.slug;
-  data["title"] = r.title;
-  data["tagline"] = r.tagline;
-  data["text"] = q.text;
-  data["source"] = q.source ? nlohmann::json(*q.source) : nlohmann::json(nullptr);
-  doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  doc.add_value(kSlotBody, q.text);
+  if (q.source) doc.add_value(kSlotSource, *q.source);
   return doc;
 }
 

@@ -40,7 +40,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 16;
+inline constexpr int kIndexFormat = 17;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -93,6 +93,12 @@ enum Slot : unsigned {
   // Every document: what a search's facets count, in one value so that
   // one read a matching document serves them all (facet_value below).
   kSlotFacets = 11,
+  // Quote documents, which have no data: what a hit shows is in values, read
+  // without decompressing and parsing anything. The quote's text is in
+  // kSlotBody, its id after kSlotOrder's length, its kind after kSlotFacets'
+  // owner, its specimen in kSlotOwner (title and tagline: the model's
+  // cards); its source here, absent when it has none.
+  kSlotSource = 12,
 };
 
 // A band of values a facet counts: [low, high], both inclusive; the stored

@@ -199,7 +199,10 @@ struct Searcher::Impl {
   // A hit's fields from its document; `body` gets the text its snippet is
   // cut from. A specimen's hit reads its values; only a quote's (small)
   // data is parsed.
-  Hit read_hit(const Xapian::Document& doc, Xapian::docid id, std::string& body) const {
+  // A hit as its document's values have it (layout.h); a quote's title and
+  // tagline are its specimen's card in `model`.
+  Hit read_hit(const Xapian::Document& doc, Xapian::docid id, const SimilarityModel& model,
+               std::string& body) const {
     Hit hit;
     std::string slug = doc.get_value(detail::kSlotSlug);
     if (!slug.empty()) {
@@ -210,18 +213,21 @@ struct Searcher::Impl {
       body = doc.get_value(detail::kSlotBody);
       return hit;
     }
-    json data = json::parse(doc.get_data(), nullptr, false);
-    if (data.is_discarded())
+    const std::string order = doc.get_value(detail::kSlotOrder);
+    const std::string facets = doc.get_value(detail::kSlotFacets);
+    hit.slug = doc.get_value(detail::kSlotOwner);
+    if (order.size() <= 8 || facets.size() <= detail::kFacetKindAt || hit.slug.empty())
       throw Error(ErrorKind::kIndex, dir + ": damaged document " + std::to_string(id));
-    hit.type = data.value("type", "");
-    hit.id = data.value("id", "");
-    hit.kind = data.value("kind", "");
-    hit.slug = data.value("slug", "");
-    hit.title = data.value("title", "");
-    hit.tagline = data.value("tagline", "");
-    hit.text = data.value("text", "");
-    if (data.contains("source") && data["source"].is_string())
-      hit.source = data["source"].get<std::string>();
+    hit.type = "quote";
+    hit.id = order.substr(8);
+    hit.kind = facets.substr(detail::kFacetKindAt);
+    if (const std::ptrdiff_t i = model.find(hit.slug); i >= 0) {
+      hit.title = model.title(static_cast<std::size_t>(i));
+      hit.tagline = model.tagline(static_cast<std::size_t>(i));
+    }
+    hit.text = doc.get_value(detail::kSlotBody);
+    if (std::string source = doc.get_value(detail::kSlotSource); !source.empty())
+      hit.source = std::move(source);
     body = hit.text;
     return hit;
   }
@@ -321,7 +327,7 @@ struct Searcher::Impl {
     std::size_t rank = o.offset;
     for (auto m = mset.begin(); m != mset.end(); ++m) {
       std::string body;
-      Hit hit = read_hit(m.get_document(), *m, body);
+      Hit hit = read_hit(m.get_document(), *m, s.model(), body);
       hit.rank = ++rank;
       hit.score = o.sort == SearchOptions::Sort::kRelevance ? m.get_weight() : 0.0;
       if (sort_slot >= 0) {
