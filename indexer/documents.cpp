@@ -17,30 +17,6 @@
 namespace otiose::detail {
 namespace {
 
-// Every text field of a record, for the spelling dictionary.
-TfidfConfig all_text_fields() {
-  TfidfConfig c;
-  c.fields = {"title",
-              "tagline",
-              "aliases[]",
-              "habitat[]",
-              "org_chart.summary",
-              "salary.note",
-              "salary.quote",
-              "flight_risk.diagnosis",
-              "metrics[].name",
-              "metrics[].description",
-              "weaponry[].name",
-              "weaponry[].description",
-              "survival[].advice",
-              "jd_autopsy[].illusion",
-              "jd_autopsy[].translation",
-              "day_log[].title",
-              "day_log[].description",
-              "burn_ward[].text"};
-  return c;
-}
-
 // The values every document of a specimen carries: its owner, and the
 // numbers filters and sorts read.
 void set_numbers(Xapian::Document& doc, const Record& r) {
@@ -70,13 +46,32 @@ std::string facets(const Record& r, char type, std::string_view kind) {
 
 }  // namespace
 
-void SpellingCounts::add(const Record& record, int sign) {
-  static const TfidfConfig kAll = all_text_fields();
-  Xapian::Document scratch;
-  tg_.set_document(scratch);
-  tg_.index_text_without_positions(specimen_text(record, kAll));
-  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t)
-    add_word(*t, sign * static_cast<long long>(t.get_wdf()));
+void SpellingCounts::add(const Xapian::Document& role, int sign) {
+  // A word's count is its unprefixed wdf less what the title's and the
+  // aliases' weights added: (weight - 1) / weight of its prefixed wdf.
+  // Prefixes are upper case, words (folded by the term generator) never
+  // start with an upper-case letter.
+  auto is_word = [](std::string_view t) { return !t.empty() && !(t[0] >= 'A' && t[0] <= 'Z'); };
+  std::unordered_map<std::string, long long> weighted;  // word -> its title and alias excess
+  std::vector<std::pair<std::string, long long>> words;
+  for (auto t = role.termlist_begin(); t != role.termlist_end(); ++t) {
+    const std::string& term = *t;
+    const auto wdf = static_cast<long long>(t.get_wdf());
+    std::string_view name(term);
+    if (is_word(name)) {
+      words.emplace_back(term, wdf);
+    } else if (name.substr(0, std::size(kTitlePrefix) - 1) == kTitlePrefix &&
+               is_word(name.substr(std::size(kTitlePrefix) - 1))) {
+      weighted[term.substr(std::size(kTitlePrefix) - 1)] += wdf / kTitleWeight * (kTitleWeight - 1);
+    } else if (name.substr(0, std::size(kAliasPrefix) - 1) == kAliasPrefix &&
+               is_word(name.substr(std::size(kAliasPrefix) - 1))) {
+      weighted[term.substr(std::size(kAliasPrefix) - 1)] += wdf / kAliasWeight * (kAliasWeight - 1);
+    }
+  }
+  for (auto& [word, wdf] : words) {
+    auto it = weighted.find(word);
+    add_word(word, sign * (wdf - (it == weighted.end() ? 0 : it->second)));
+  }
 }
 
 void SpellingCounts::add_word(const std::string& word, long long n) {

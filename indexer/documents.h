@@ -40,8 +40,11 @@ class DocumentMaker {
 // more than the words themselves. Not thread-safe.
 class SpellingCounts {
  public:
-  // Counts a record's words in (sign +1) or out (-1).
-  void add(const Record& record, int sign);
+  // Counts the words of the record whose document (DocumentMaker::role)
+  // `role` is in (sign +1) or out (-1): read from its terms, each text
+  // field's words unprefixed at its weight, the title's and the aliases'
+  // also under their prefixes.
+  void add(const Xapian::Document& role, int sign);
   // Counts `word` in `n` more times (or out, n < 0).
   void add_word(const std::string& word, long long n);
   // Adds another's counts to these.
@@ -53,7 +56,6 @@ class SpellingCounts {
   void store(Xapian::WritableDatabase& db) const;
 
  private:
-  Xapian::TermGenerator tg_;
   std::unordered_map<std::string, long long> counts_;
 };
 

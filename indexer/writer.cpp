@@ -355,9 +355,10 @@ void write_shards(const std::vector<LoadedRecord>& records, const Plan& plan,
     std::size_t end = records.size() * (k + 1) / shards;
     for (std::size_t i = begin; i < end; ++i) {
       const Record& r = records[i].record;
-      db.add_document(maker.role(r, plan.jsons[i], plan.hashes[i]));
+      const Xapian::Document role = maker.role(r, plan.jsons[i], plan.hashes[i]);
+      spelling[k].add(role, +1);
+      db.add_document(role);
       for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
-      spelling[k].add(r, +1);
       done.fetch_add(1, std::memory_order_relaxed);
     }
     if (k == 0) set_metadata(db, options, meta);
@@ -401,9 +402,10 @@ void write_sharded(const std::vector<LoadedRecord>& records, const Plan& plan,
     detail::DocumentMaker maker;
     for (std::size_t i : members[k]) {
       const Record& r = records[i].record;
-      db.add_document(maker.role(r, plan.jsons[i], plan.hashes[i]));
+      const Xapian::Document role = maker.role(r, plan.jsons[i], plan.hashes[i]);
+      spelling[k].add(role, +1);
+      db.add_document(role);
       for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
-      spelling[k].add(r, +1);
       done.fetch_add(1, std::memory_order_relaxed);
     }
     set_metadata(db, options, meta);
@@ -436,12 +438,7 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
       options.progress("specimens", done, total);
   };
   auto drop = [&](const std::string& slug) {
-    Xapian::Document old = db.get_document(current.specimens.at(slug).docid);
-    auto data = nlohmann::json::parse(old.get_data(), nullptr, false);
-    if (!data.is_discarded() && data.contains("record")) {
-      auto parsed = parse_record(data["record"].dump());
-      if (parsed.record) spelling.add(*parsed.record, -1);
-    }
+    spelling.add(db.get_document(current.specimens.at(slug).docid), -1);
     db.delete_document(std::string(detail::kRolePrefix) + slug);
   };
   for (const auto& slug : plan.removed) {
@@ -454,9 +451,10 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
     bool is_new = plan.rebuild || it == current.specimens.end();
     if (!is_new && it->second.hash == plan.hashes[i]) continue;
     if (!is_new) drop(r.slug);
-    db.add_document(maker.role(r, plan.jsons[i], plan.hashes[i]));
+    const Xapian::Document role = maker.role(r, plan.jsons[i], plan.hashes[i]);
+    spelling.add(role, +1);
+    db.add_document(role);
     for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
-    spelling.add(r, +1);
     tick();
   }
   spelling.store(db);

@@ -2,7 +2,10 @@
 // Xapian queries (golden descriptions), synonyms, filters, spelling and
 // snippets.
 #include <otiose/error.h>
+#include <otiose/index.h>
+#include <otiose/record.h>
 #include <otiose/search.h>
+#include <otiose/similarity.h>
 
 #include <xapian.h>
 
@@ -206,6 +209,66 @@ TEST_CASE("spelling: close words from the index, the catalogue's combination fir
               db, [&]() -> const otiose::detail::SpellingTable& { return spelling; }, stemmer,
               c.typed) == c.suggestion);
   }
+}
+
+TEST_CASE("a specimen's spelling words, read from its document, are its text's words") {
+  // The reference: Xapian's term generator over every text field of the
+  // record, each word once an occurrence (how the dictionary used to be
+  // counted, a second pass over the text).
+  auto corpus = otiose::load_corpus({otiose::test::source_path("data")});
+  REQUIRE(corpus.error_count() == 0);
+  otiose::TfidfConfig every_field;
+  every_field.fields = {"title",
+                        "tagline",
+                        "aliases[]",
+                        "habitat[]",
+                        "org_chart.summary",
+                        "salary.note",
+                        "salary.quote",
+                        "flight_risk.diagnosis",
+                        "metrics[].name",
+                        "metrics[].description",
+                        "weaponry[].name",
+                        "weaponry[].description",
+                        "survival[].advice",
+                        "jd_autopsy[].illusion",
+                        "jd_autopsy[].translation",
+                        "day_log[].title",
+                        "day_log[].description",
+                        "burn_ward[].text"};
+  otiose::test::TempDir dir;
+  Xapian::WritableDatabase from_documents(dir / "a", Xapian::DB_CREATE);
+  Xapian::WritableDatabase from_text(dir / "b", Xapian::DB_CREATE);
+  otiose::detail::DocumentMaker maker;
+  otiose::detail::SpellingCounts counted, reference;
+  Xapian::TermGenerator tg;
+  for (const auto& loaded : corpus.records) {
+    const otiose::Record& r = loaded.record;
+    counted.add(maker.role(r, otiose::to_json(r, -1), "hash"), +1);
+    Xapian::Document scratch;
+    tg.set_document(scratch);
+    tg.index_text_without_positions(otiose::specimen_text(r, every_field));
+    for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t)
+      reference.add_word(*t, t.get_wdf());
+  }
+  counted.store(from_documents);
+  reference.store(from_text);
+  std::size_t words = 0;
+  for (std::size_t n = otiose::detail::kSpellingShortest; n <= otiose::detail::kSpellingLongest;
+       ++n) {
+    const std::string key = otiose::detail::kMetaSpelling + std::to_string(n);
+    INFO(key);
+    CHECK((from_documents.get_metadata(key) == from_text.get_metadata(key)));
+    words += from_text.get_metadata(key).size() / (n + otiose::detail::kSpellingEntry);
+  }
+  CHECK(words > 3000);
+  // Counted out again, nothing is left.
+  for (const auto& loaded : corpus.records)
+    counted.add(maker.role(loaded.record, otiose::to_json(loaded.record, -1), "hash"), -1);
+  counted.store(from_documents);
+  for (std::size_t n = otiose::detail::kSpellingShortest; n <= otiose::detail::kSpellingLongest;
+       ++n)
+    CHECK(from_documents.get_metadata(otiose::detail::kMetaSpelling + std::to_string(n)).empty());
 }
 
 TEST_CASE("the stored spelling table finds what a scan of every word finds") {
