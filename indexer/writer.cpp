@@ -533,7 +533,7 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
   const bool rebuild = options.rebuild || !current.generation || !current.same_format ||
                        current.sharded || options.shards > 0;
   report.rebuilt = rebuild;
-  const Plan plan = plan_changes(records, current, rebuild, options.threads, report);
+  Plan plan = plan_changes(records, current, rebuild, options.threads, report);
   if (!rebuild && report.added == 0 && report.updated == 0 && report.removed == 0 &&
       current.same_settings) {
     report.generation = *current.generation;
@@ -587,6 +587,10 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
     } catch (const Xapian::Error& e) {
       throw Error(ErrorKind::kIo, (options.shards ? tmp : tmp_db) + ": " + e.get_description());
     }
+
+    // The records' JSON is in the documents now: what the model's build
+    // would otherwise hold on top of its own peak.
+    std::vector<std::string>().swap(plan.jsons);
 
     // Step 4: the similarity model, and the sums readers check the tables
     // against before Xapian reads them.
