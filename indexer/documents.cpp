@@ -8,10 +8,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "base/text.h"
+#include "indexer/fast_record.h"
 #include "layout/layout.h"
 
 namespace otiose::detail {
@@ -203,6 +206,30 @@ Xapian::Document DocumentMaker::role(const Record& r, const std::string& json,
   // is already in its form (to_json), and its keys are in that order.
   doc.set_data("{\"record\":" + json + ",\"type\":\"role\"}");
   return doc;
+}
+
+bool same_quote_context(const Record& a, const Record& b) {
+  auto risk = [](const Record& r) {
+    return r.flight_risk ? r.flight_risk->percent : std::optional<int>();
+  };
+  auto salary = [](const Record& r) {
+    return r.salary ? std::make_tuple(r.salary->average, r.salary->low, r.salary->high)
+                    : std::make_tuple(std::optional<std::int64_t>(), std::optional<std::int64_t>(),
+                                      std::optional<std::int64_t>());
+  };
+  return a.slug == b.slug && risk(a) == risk(b) && salary(a) == salary(b);
+}
+
+std::optional<Record> record_of(const Xapian::Document& role) {
+  static constexpr std::string_view kHead = "{\"record\":", kTail = ",\"type\":\"role\"}";
+  const std::string data = role.get_data();
+  if (data.size() < kHead.size() + kTail.size() || data.compare(0, kHead.size(), kHead) != 0 ||
+      data.compare(data.size() - kTail.size(), kTail.size(), kTail) != 0)
+    return std::nullopt;
+  return parse_corpus_record(
+             std::string_view(data).substr(kHead.size(), data.size() - kHead.size() - kTail.size()),
+             "", 0)
+      .record;
 }
 
 Xapian::Document DocumentMaker::quote(const Record& r, const Quote& q) {

@@ -8,6 +8,7 @@
 
 #include <xapian.h>
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -25,12 +26,22 @@ class DocumentMaker {
   // `json` is the record as to_json(-1) wrote it, `hash` its content hash.
   Xapian::Document role(const Record& r, const std::string& json, const std::string& hash);
 
-  // A quote's document, pointing back at its specimen.
+  // A quote's document, pointing back at its specimen. It holds `q` and,
+  // of `r`, only what same_quote_context() compares.
   Xapian::Document quote(const Record& r, const Quote& q);
 
  private:
   Xapian::TermGenerator tg_;
 };
+
+// Whether a quote's document made with `a` is the one made with `b`: the
+// same slug and the same numbers (salary and flight risk), the only parts
+// of its record a quote's document holds.
+bool same_quote_context(const Record& a, const Record& b);
+
+// The record a specimen's document (DocumentMaker::role) was made from, or
+// nullopt when its data does not hold one.
+std::optional<Record> record_of(const Xapian::Document& role);
 
 // The spelling dictionary: every word of kSpellingShortest to
 // kSpellingLongest bytes in the records' text (as Xapian's term generator

@@ -445,16 +445,47 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
     drop(slug);
     tick();
   }
+  // An updated specimen: its document is replaced, and a quote's only where
+  // the quote, or what its document holds of the record, changed (an edit
+  // of a tagline rewrites one document, not twelve).
+  auto update = [&](const Record& r, std::size_t i) {
+    const Xapian::docid old_id = current.specimens.at(r.slug).docid;
+    const Xapian::Document old_role = db.get_document(old_id);
+    const std::optional<Record> old = detail::record_of(old_role);
+    spelling.add(old_role, -1);
+    std::unordered_map<std::string, Quote> before;  // its quotes' documents
+    if (old) {
+      for (auto& q : quotes(*old)) before.emplace(q.id, std::move(q));
+      db.delete_document(old_id);
+    } else {  // unreadable: every document of the specimen goes
+      db.delete_document(std::string(detail::kRolePrefix) + r.slug);
+    }
+    const bool same_context = old && detail::same_quote_context(*old, r);
+    for (const auto& q : quotes(r)) {
+      auto was = before.find(q.id);
+      const bool same = same_context && was != before.end() && was->second.text == q.text &&
+                        was->second.source == q.source;
+      if (was != before.end()) before.erase(was);
+      if (!same) db.replace_document(std::string(detail::kIdPrefix) + q.id, maker.quote(r, q));
+    }
+    for (const auto& [id, q] : before) db.delete_document(std::string(detail::kIdPrefix) + id);
+    const Xapian::Document role = maker.role(r, plan.jsons[i], plan.hashes[i]);
+    spelling.add(role, +1);
+    db.add_document(role);
+  };
   for (std::size_t i = 0; i < records.size(); ++i) {
     const Record& r = records[i].record;
     auto it = current.specimens.find(r.slug);
     bool is_new = plan.rebuild || it == current.specimens.end();
     if (!is_new && it->second.hash == plan.hashes[i]) continue;
-    if (!is_new) drop(r.slug);
-    const Xapian::Document role = maker.role(r, plan.jsons[i], plan.hashes[i]);
-    spelling.add(role, +1);
-    db.add_document(role);
-    for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
+    if (is_new) {
+      const Xapian::Document role = maker.role(r, plan.jsons[i], plan.hashes[i]);
+      spelling.add(role, +1);
+      db.add_document(role);
+      for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
+    } else {
+      update(r, i);
+    }
     tick();
   }
   spelling.store(db);

@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "process.h"
@@ -158,6 +160,80 @@ TEST_CASE("re-indexing is idempotent and an edit or removal changes exactly that
   CHECK((spelling_of(fourth.generation) == spelling_of(rebuilt.generation)));
   CHECK(spelling_of(rebuilt.generation).find("zyzzyva") != std::string::npos);
   CHECK(spelling_of(rebuilt.generation).find("quuxplorer") != std::string::npos);
+}
+
+namespace {
+
+// Every document of a generation by its unique Q term: its docid, and its
+// terms (with wdf and positions), values and data as text.
+std::map<std::string, std::pair<Xapian::docid, std::string>> documents_of(
+    const std::string& generation) {
+  Xapian::Database db(generation + "/xapian");
+  std::map<std::string, std::pair<Xapian::docid, std::string>> out;
+  for (auto t = db.allterms_begin("Q"); t != db.allterms_end("Q"); ++t) {
+    Xapian::docid id = *db.postlist_begin(*t);
+    Xapian::Document doc = db.get_document(id);
+    std::string text;
+    for (auto term = doc.termlist_begin(); term != doc.termlist_end(); ++term) {
+      text += *term + " " + std::to_string(term.get_wdf()) + ":";
+      for (auto p = term.positionlist_begin(); p != term.positionlist_end(); ++p)
+        text += " " + std::to_string(*p);
+      text += "\n";
+    }
+    for (auto v = doc.values_begin(); v != doc.values_end(); ++v)
+      text += "value " + std::to_string(v.get_valueno()) + " " + *v + "\n";
+    out[*t] = {id, text + doc.get_data()};
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an edit rewrites the documents it changes, and holds what a rebuild holds") {
+  TempDir dir;
+  auto records = catalogue();
+  auto first = otiose::write_index(records, dir / "index", options());
+  auto by_slug = [&](const std::string& slug) -> otiose::Record& {
+    for (auto& r : records)
+      if (r.record.slug == slug) return r.record;
+    FAIL("no " << slug);
+    throw;
+  };
+  // A tagline: the specimen's document only. A complaint's text: that
+  // quote's document and the specimen's. A salary: every document of the
+  // specimen (each holds the numbers). A complaint removed: its document
+  // goes, and the later ones are renumbered.
+  by_slug("sdet").tagline += " Now with more flaky tests.";
+  by_slug("scrum-master").burn_ward->at(0).text = "Another stand-up about the stand-ups.";
+  by_slug("data-engineer").salary->average = *by_slug("data-engineer").salary->low;
+  by_slug("product-owner").burn_ward->erase(by_slug("product-owner").burn_ward->begin());
+  auto edited = otiose::write_index(records, dir / "index", options());
+  CHECK(edited.updated == 4);
+  auto o = options();
+  o.rebuild = true;
+  TempDir fresh;
+  auto rebuilt = otiose::write_index(records, fresh / "index", o);
+
+  const auto before = documents_of(first.generation);
+  const auto after = documents_of(edited.generation);
+  const auto reference = documents_of(rebuilt.generation);
+  REQUIRE(after.size() == reference.size());
+  for (const auto& [term, doc] : reference) {
+    INFO(term);
+    REQUIRE(after.count(term));
+    CHECK(after.at(term).second == doc.second);
+  }
+  // Only the four specimens' documents were added again: a quote's
+  // document is kept, or replaced in place where it changed.
+  CHECK(Xapian::Database(edited.generation + "/xapian").get_lastdocid() ==
+        Xapian::Database(first.generation + "/xapian").get_lastdocid() + 4);
+  CHECK(after.at("Qsdet").first != before.at("Qsdet").first);
+  CHECK(after.at("Qsdet#complaint-1") == before.at("Qsdet#complaint-1"));
+  CHECK(after.at("Qscrum-master#complaint-1").second !=
+        before.at("Qscrum-master#complaint-1").second);
+  CHECK(after.at("Qscrum-master#complaint-2") == before.at("Qscrum-master#complaint-2"));
+  CHECK(after.at("Qdata-engineer#salary-1").second != before.at("Qdata-engineer#salary-1").second);
+  CHECK_FALSE(after.count("Qproduct-owner#complaint-3"));  // one fewer, renumbered
 }
 
 TEST_CASE("a second writer is refused with the first one's PID") {
