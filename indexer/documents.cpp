@@ -202,9 +202,7 @@ Xapian::Document DocumentMaker::role(const Record& r, const std::string& json,
   doc.add_value(kSlotTagline, r.tagline);
   doc.add_value(kSlotOrder, order_value(r.tagline.size(), r.slug));
   doc.add_value(kSlotBody, specimen_text(r, kSnippetFields));
-  // {"record": <the record>, "type": "role"} as nlohmann writes it: `json`
-  // is already in its form (to_json), and its keys are in that order.
-  doc.set_data("{\"record\":" + json + ",\"type\":\"role\"}");
+  doc.set_data(role_data(json));
   return doc;
 }
 
@@ -221,15 +219,10 @@ bool same_quote_context(const Record& a, const Record& b) {
 }
 
 std::optional<Record> record_of(const Xapian::Document& role) {
-  static constexpr std::string_view kHead = "{\"record\":", kTail = ",\"type\":\"role\"}";
   const std::string data = role.get_data();
-  if (data.size() < kHead.size() + kTail.size() || data.compare(0, kHead.size(), kHead) != 0 ||
-      data.compare(data.size() - kTail.size(), kTail.size(), kTail) != 0)
-    return std::nullopt;
-  return parse_corpus_record(
-             std::string_view(data).substr(kHead.size(), data.size() - kHead.size() - kTail.size()),
-             "", 0)
-      .record;
+  const std::optional<std::string_view> json = record_in_role_data(data);
+  if (!json) return std::nullopt;
+  return parse_corpus_record(*json, "", 0).record;
 }
 
 Xapian::Document DocumentMaker::quote(const Record& r, const Quote& q) {

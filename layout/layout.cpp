@@ -91,6 +91,26 @@ std::optional<std::vector<std::pair<std::string, std::uint32_t>>> spelling_words
   return words;
 }
 
+namespace {
+constexpr std::string_view kRoleDataHead = "{\"record\":", kRoleDataTail = ",\"type\":\"role\"}";
+}  // namespace
+
+std::string role_data(const std::string& record_json) {
+  std::string out;
+  out.reserve(kRoleDataHead.size() + record_json.size() + kRoleDataTail.size());
+  out.append(kRoleDataHead).append(record_json).append(kRoleDataTail);
+  return out;
+}
+
+std::optional<std::string_view> record_in_role_data(std::string_view data) {
+  if (data.size() <= kRoleDataHead.size() + kRoleDataTail.size() ||
+      data.substr(0, kRoleDataHead.size()) != kRoleDataHead ||
+      data.substr(data.size() - kRoleDataTail.size()) != kRoleDataTail)
+    return std::nullopt;
+  return data.substr(kRoleDataHead.size(),
+                     data.size() - kRoleDataHead.size() - kRoleDataTail.size());
+}
+
 std::string order_value(std::size_t length, std::string_view id) {
   char hex[9];
   std::snprintf(hex, sizeof hex, "%08llx",

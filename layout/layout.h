@@ -154,6 +154,13 @@ inline std::uint64_t facet_owner(std::string_view v) {
 // then the document's id.
 std::string order_value(std::size_t length, std::string_view id);
 
+// A specimen document's data: {"record":RECORD,"type":"role"}, the record
+// as to_json(-1) writes it, with no spaces and the keys in nlohmann's order.
+std::string role_data(const std::string& record_json);
+// The record's JSON in data role_data() wrote, or nullopt when `data` is
+// not of that form (it may still be JSON an older writer spaced otherwise).
+std::optional<std::string_view> record_in_role_data(std::string_view data);
+
 // Metadata keys.
 inline constexpr char kMetaFormat[] = "otiose:format";
 inline constexpr char kMetaSynonyms[] = "otiose:synonyms";  // JSON groups

@@ -128,13 +128,9 @@ std::optional<std::string> Snapshot::record_json(Xapian::Database& db,
   auto it = db.postlist_begin(term);
   if (it == db.postlist_end(term)) return std::nullopt;
   std::string data = db.get_document(*it).get_data();
-  // The indexer writes the object with sorted keys and no spaces: the
-  // record is the text between these two, read without parsing the whole
-  // (parse_record reads and checks it, once).
-  static constexpr std::string_view kHead = "{\"record\":", kTail = ",\"type\":\"role\"}";
-  if (data.size() > kHead.size() + kTail.size() && data.compare(0, kHead.size(), kHead) == 0 &&
-      data.compare(data.size() - kTail.size(), kTail.size(), kTail) == 0)
-    return data.substr(kHead.size(), data.size() - kHead.size() - kTail.size());
+  // The record is the text between role_data()'s head and tail, read
+  // without parsing the whole (parse_record reads and checks it, once).
+  if (auto record = record_in_role_data(data)) return std::string(*record);
   auto parsed = json::parse(data, nullptr, false);
   if (parsed.is_discarded() || !parsed.contains("record"))
     throw Error(ErrorKind::kIndex,
