@@ -342,32 +342,40 @@ double single_error(Eigen::Index dense_terms) {
   return static_cast<double>(dense_terms + 4) * std::ldexp(1.0, -23);
 }
 
+// Keeps of `out` what may still be among a row's k best, given scores
+// within `error` of exact: those within twice the error of the k-th best
+// approximation. `floor`, that bound so far, only ever rises.
+void prune_candidates(std::vector<Scored>& out, double& floor, std::size_t k, double error) {
+  if (out.size() <= k) return;
+  auto kth = out.begin() + static_cast<std::ptrdiff_t>(k - 1);
+  std::nth_element(out.begin(), kth, out.end(),
+                   [](const Scored& a, const Scored& b) { return a.score > b.score; });
+  floor = std::max(floor, kth->score - 2 * error);
+  out.erase(
+      std::remove_if(out.begin(), out.end(), [&](const Scored& s) { return s.score < floor; }),
+      out.end());
+}
+
+// How many candidates a row collects before prune_candidates() runs.
+std::size_t prune_at(std::size_t k) {
+  return 4 * k + 64;
+}
+
 // Of a row's approximate scores (`dense`, within `error` of exact, plus the
-// exact `sparse`), every specimen but `self` that may be among the k best:
-// those within twice the error of the k-th best approximation. A score of
-// 0 is exact (no weight is negative) and never a neighbour.
+// exact `sparse`), every specimen but `self` that may be among the k best.
+// A score of 0 is exact (no weight is negative) and never a neighbour.
 void candidates_of_row(const float* dense, const std::vector<double>& sparse, std::size_t n,
                        std::size_t self, std::size_t k, double error, std::vector<Scored>& out) {
   out.clear();
   if (k == 0) return;
   double floor = 0.0;  // the k-th best so far less twice the error, once there are k
-  auto prune = [&] {
-    if (out.size() <= k) return;
-    auto kth = out.begin() + static_cast<std::ptrdiff_t>(k - 1);
-    std::nth_element(out.begin(), kth, out.end(),
-                     [](const Scored& a, const Scored& b) { return a.score > b.score; });
-    floor = std::max(floor, kth->score - 2 * error);
-    out.erase(
-        std::remove_if(out.begin(), out.end(), [&](const Scored& s) { return s.score < floor; }),
-        out.end());
-  };
   for (std::size_t j = 0; j < n; ++j) {
     double score = static_cast<double>(dense[j]) + sparse[j];
     if (score <= 0.0 || score < floor || j == self) continue;
     out.push_back({static_cast<std::uint32_t>(j), score});
-    if (out.size() >= 4 * k + 64) prune();
+    if (out.size() >= prune_at(k)) prune_candidates(out, floor, k, error);
   }
-  prune();
+  prune_candidates(out, floor, k, error);
 }
 
 // The cosine of rows a and b, in double: their sparse dot product.
@@ -389,6 +397,114 @@ double row_dot(const RowMatrix& rows, std::size_t a, std::size_t b) {
   return sum;
 }
 
+// Step 4 for every row at once, when there are dense terms: each pair's
+// score is computed once, from the lower-numbered row (half the product
+// and half the inverted lists' work of all_pairs()), and offered to both
+// rows. A block of rows [b, e) takes the dense product with rows b.. only
+// and, from each sparse term's list, the rows after its own. Each thread
+// keeps every row's candidates (pruned as candidates_of_row prunes; a
+// thread's floor is never above the floor of all the threads' candidates,
+// so nothing it drops could be among the k best); once every block is
+// done each row merges its threads' candidates, prunes them and computes
+// their cosines in double (row_dot). Same lists and cosines as all_pairs().
+void all_pairs_symmetric(const RowMatrix& rows, const DenseTerms& d, std::size_t k,
+                         unsigned threads,
+                         const std::function<void(std::size_t, std::size_t)>& progress,
+                         ModelBuildStats& stats, Neighbours& out) {
+  constexpr std::size_t kBlock = 64;
+  struct Row {
+    std::vector<Scored> list;
+    double floor = 0.0;
+  };
+  const auto n = static_cast<std::size_t>(rows.rows());
+  const auto* ptr = d.lists.outerIndexPtr();
+  const auto* idx = d.lists.innerIndexPtr();
+  const double* val = d.lists.valuePtr();
+  const double error = single_error(d.matrix.cols());
+  std::vector<std::vector<Row>> candidates(threads);  // [thread][row]
+  std::atomic<unsigned> next_thread{0};
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};  // pairs
+  const double total_pairs = std::max(1.0, static_cast<double>(n) * static_cast<double>(n - 1) / 2);
+  std::mutex progress_mutex;
+  run_on(threads, [&] {
+    std::vector<Row>& mine = candidates[next_thread.fetch_add(1)];
+    mine.resize(n);
+    std::vector<double> acc(n, 0.0);
+    Single block;
+    auto offer = [&](Row& row, std::uint32_t index, double score) {
+      row.list.push_back({index, score});
+      if (row.list.size() >= prune_at(k)) prune_candidates(row.list, row.floor, k, error);
+    };
+    for (std::size_t b; (b = next.fetch_add(kBlock)) < n;) {
+      const std::size_t e = std::min(n, b + kBlock);
+      const auto width = static_cast<Eigen::Index>(n - b);
+      block.noalias() =
+          d.matrix.middleRows(static_cast<Eigen::Index>(b), static_cast<Eigen::Index>(e - b)) *
+          d.matrix.middleRows(static_cast<Eigen::Index>(b), width).transpose();
+      for (std::size_t i = b; i < e; ++i) {
+        // acc[j] for j > i: the sparse terms' part of the score.
+        std::fill(acc.begin() + static_cast<std::ptrdiff_t>(i) + 1, acc.end(), 0.0);
+        for (RowMatrix::InnerIterator it(rows, static_cast<std::int64_t>(i)); it; ++it) {
+          const auto term = static_cast<std::size_t>(it.col());
+          if (d.slot[term] >= 0) continue;
+          const double weight = it.value();
+          const auto* first =
+              std::upper_bound(idx + ptr[term], idx + ptr[term + 1], static_cast<std::int64_t>(i));
+          for (auto p = first - idx; p < ptr[term + 1]; ++p)
+            acc[static_cast<std::size_t>(idx[p])] += weight * val[p];
+        }
+        const float* dense = block.row(static_cast<Eigen::Index>(i - b)).data();  // from row b
+        Row& self = mine[i];
+        for (std::size_t j = i + 1; j < n; ++j) {
+          const double score = static_cast<double>(dense[j - b]) + acc[j];
+          if (score <= 0.0) continue;
+          if (score >= self.floor) offer(self, static_cast<std::uint32_t>(j), score);
+          if (score >= mine[j].floor) offer(mine[j], static_cast<std::uint32_t>(i), score);
+        }
+      }
+      // Progress in rows' worth of pairs: a block's work is its pairs.
+      const std::size_t pairs = (e - b) * (2 * n - b - e - 1) / 2;
+      const std::size_t now = done.fetch_add(pairs) + pairs;
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        progress(static_cast<std::size_t>(static_cast<double>(now) / total_pairs *
+                                          static_cast<double>(n)),
+                 n);
+      }
+    }
+  });
+  stats.all_pairs_bytes = threads * n * (sizeof(float) * kBlock + sizeof(double) + sizeof(Row)) +
+                          static_cast<std::size_t>(d.matrix.size()) * sizeof(float) +
+                          n * k * (sizeof(std::uint32_t) + sizeof(double));
+  for (const auto& rows_of : candidates)
+    for (const Row& row : rows_of) stats.all_pairs_bytes += row.list.capacity() * sizeof(Scored);
+  stats.dense_terms = static_cast<std::size_t>(d.matrix.cols());
+
+  constexpr std::size_t kMergeBlock = 256;
+  detail::parallel_for((n + kMergeBlock - 1) / kMergeBlock, threads, [&](std::size_t block) {
+    std::vector<Scored> scored;
+    for (std::size_t i = block * kMergeBlock; i < std::min(n, (block + 1) * kMergeBlock); ++i) {
+      scored.clear();
+      double floor = 0.0;
+      for (auto& rows_of : candidates) {
+        Row& row = rows_of[i];
+        floor = std::max(floor, row.floor);
+        for (const Scored& s : row.list)
+          if (s.score >= floor) scored.push_back(s);
+        std::vector<Scored>().swap(row.list);
+      }
+      prune_candidates(scored, floor, k, error);
+      for (auto& s : scored) s.score = row_dot(rows, i, s.index);
+      detail::keep_best(scored, k);
+      for (std::size_t r = 0; r < k; ++r) {
+        out.index[i * k + r] = r < scored.size() ? scored[r].index : detail::kNoNeighbour;
+        out.cosine[i * k + r] = r < scored.size() ? scored[r].score : 0.0;
+      }
+    }
+  });
+}
+
 // Step 4: all-pairs top-k, in blocks of rows shared out to the threads;
 // never an n x n matrix. A block's dense part is one single-precision GEMM
 // against every specimen, the sparse terms go through the inverted lists
@@ -400,6 +516,8 @@ void all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, unsign
                const std::vector<std::uint32_t>* only,
                const std::function<void(std::size_t, std::size_t)>& progress,
                ModelBuildStats& stats, Neighbours& out) {
+  if (!only && d.matrix.cols() > 0 && k > 0)
+    return all_pairs_symmetric(rows, d, k, threads, progress, stats, out);
   constexpr std::size_t kBlock = 64;
   const auto n = static_cast<std::size_t>(rows.rows());
   const std::size_t count = only ? only->size() : n;
