@@ -745,7 +745,7 @@ def main():
     parser.add_argument("--sizes", default="1000,10000",
                         help="synthetic corpus sizes (default: 1000,10000)")
     parser.add_argument("--100k", dest="big", action="store_true",
-                        help="also 100,000 specimens (about an hour more)")
+                        help="also 100,000 specimens (40 minutes or more)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (default 3)")
     parser.add_argument("--sample", type=int, default=200,
                         help="processes and look-ups per per-process figure (default 200)")
