@@ -346,6 +346,7 @@ double single_error(Eigen::Index dense_terms) {
 // within `error` of exact: those within twice the error of the k-th best
 // approximation. `floor`, that bound so far, only ever rises.
 void prune_candidates(std::vector<Scored>& out, double& floor, std::size_t k, double error) {
+  if (k == 0) out.clear();
   if (out.size() <= k) return;
   auto kth = out.begin() + static_cast<std::ptrdiff_t>(k - 1);
   std::nth_element(out.begin(), kth, out.end(),
