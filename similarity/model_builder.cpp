@@ -425,7 +425,7 @@ void all_pairs_symmetric(const RowMatrix& rows, const DenseTerms& d, std::size_t
   std::vector<std::vector<Row>> candidates(threads);  // [thread][row]
   std::atomic<unsigned> next_thread{0};
   std::atomic<std::size_t> next{0};
-  std::atomic<std::size_t> done{0};  // pairs
+  std::size_t done = 0;  // pairs, under progress_mutex
   const double total_pairs = std::max(1.0, static_cast<double>(n) * static_cast<double>(n - 1) / 2);
   std::mutex progress_mutex;
   run_on(threads, [&] {
@@ -465,11 +465,10 @@ void all_pairs_symmetric(const RowMatrix& rows, const DenseTerms& d, std::size_t
         }
       }
       // Progress in rows' worth of pairs: a block's work is its pairs.
-      const std::size_t pairs = (e - b) * (2 * n - b - e - 1) / 2;
-      const std::size_t now = done.fetch_add(pairs) + pairs;
       if (progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
-        progress(static_cast<std::size_t>(static_cast<double>(now) / total_pairs *
+        done += (e - b) * (2 * n - b - e - 1) / 2;
+        progress(static_cast<std::size_t>(static_cast<double>(done) / total_pairs *
                                           static_cast<double>(n)),
                  n);
       }
@@ -528,7 +527,7 @@ void all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, unsign
   const auto* idx = d.lists.innerIndexPtr();
   const double* val = d.lists.valuePtr();
   std::atomic<std::size_t> next{0};
-  std::atomic<std::size_t> done{0};
+  std::size_t done = 0;  // under progress_mutex
   std::mutex progress_mutex;
   const double error = single_error(d.matrix.cols());
   run_on(threads, [&] {
@@ -571,10 +570,10 @@ void all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, unsign
           out.cosine[i * k + r] = r < scored.size() ? scored[r].score : 0.0;
         }
       }
-      std::size_t now = done.fetch_add(end - begin) + (end - begin);
       if (progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
-        progress(now, count);
+        done += end - begin;
+        progress(done, count);
       }
     }
   });

@@ -543,6 +543,40 @@ TEST_CASE("the dense path for common terms agrees with scikit-learn on a larger 
   CHECK(mismatches == 0);
 }
 
+TEST_CASE("all-pairs progress never goes back and ends at the total, on both paths") {
+  // 2,500 generated specimens take the dense path (each pair once); 300
+  // take the inverted lists alone (a row at a time).
+  for (const std::size_t n : {std::size_t{2500}, std::size_t{300}}) {
+    TempDir dir;
+    otiose::test::write_file(dir / "c.jsonl", otiose::test::generated_corpus(n, "Progress"));
+    otiose::Corpus corpus = otiose::load_corpus({dir / "c.jsonl"});
+    REQUIRE(corpus.error_count() == 0);
+    std::vector<const otiose::Record*> records;
+    for (const auto& r : corpus.records) records.push_back(&r.record);
+    std::vector<std::pair<std::size_t, std::size_t>> calls;
+    auto stats = otiose::build_model(
+        records, otiose::load_tfidf_config(otiose::test::source_path("similarity/tfidf.json")),
+        dir / "m.bin", 2,
+        [&](std::size_t done, std::size_t total) { calls.emplace_back(done, total); });
+    CHECK((stats.dense_terms > 0) == (n == 2500));
+    REQUIRE(calls.size() >= 4);
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      CHECK(calls[i].second == n);
+      if (i > 0) CHECK(calls[i].first >= calls[i - 1].first);
+    }
+    CHECK(calls.back().first == n);
+    // Progress counts pairs: with each pair computed once, from its first
+    // row, half of them are done after about 30 % of the rows (counted in
+    // rows, the 50 % mark would come half-way through the calls).
+    if (n == 2500) {
+      auto half =
+          std::find_if(calls.begin(), calls.end(), [&](const auto& c) { return c.first >= n / 2; });
+      REQUIRE(half != calls.end());
+      CHECK(half - calls.begin() < static_cast<std::ptrdiff_t>(calls.size() * 2 / 5));
+    }
+  }
+}
+
 TEST_CASE("a damaged page of block sums fails the reads it vouches for, not the others") {
   // A model of several pages of block sums (each page vouches for 2 MiB).
   TempDir dir;

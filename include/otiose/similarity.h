@@ -148,14 +148,15 @@ struct ModelBuildStats {
 // writes it to `path` whole or not at all (a temporary file beside it,
 // flushed and renamed, through `env`; nullptr is Env::Default()). `threads`
 // 0 uses every core. `progress`, if set, is called with (specimens done,
-// total) during the all-pairs step. `occupations`, if given, is stored for
-// the ad matcher (a covered row naming a slug not in `records` is ignored).
-// `previous`, if given, is the model this one replaces (an edit): the
-// term counts of the specimens whose text it counted, and the related lists
-// it proves unchanged, are kept instead of computed again,
-// and the file is the same, byte for byte, as without it
-// (similarity/README.md, "Edits"). Throws Error(kIo) when the file cannot
-// be written.
+// total) during the all-pairs step, never going back and last with (total,
+// total); in a full build "done" is the share of the pairs computed.
+// `occupations`, if given, is stored for the ad matcher (a covered row
+// naming a slug not in `records` is ignored). `previous`, if given, is the
+// model this one replaces (an edit): the term counts of the specimens whose
+// text it counted, and the related lists it proves unchanged, are kept
+// instead of computed again, and the file is the same, byte for byte, as
+// without it (similarity/README.md, "Edits"). Throws Error(kIo) when the
+// file cannot be written.
 OTIOSE_EXPORT ModelBuildStats
 build_model(const std::vector<const Record*>& records, const TfidfConfig& config,
             const std::string& path, unsigned threads = 0,
