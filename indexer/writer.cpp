@@ -14,15 +14,18 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -40,7 +43,7 @@ namespace fs = std::filesystem;
 // The writer decides that an index must be rewritten whole by kIndexFormat
 // alone, so a new model format without a new index format would leave old
 // indexes "already up to date" and unreadable. Bump both, then this pair.
-static_assert(SimilarityModel::kFormatVersion == 8 && detail::kIndexFormat == 17,
+static_assert(SimilarityModel::kFormatVersion == 8 && detail::kIndexFormat == 18,
               "a new model format needs a new kIndexFormat (layout/layout.h)");
 
 [[noreturn]] void io_error(const std::string& path, const std::string& what, int error) {
@@ -337,6 +340,56 @@ void run_parallel(std::size_t n, unsigned threads, const IndexOptions& options,
     if (f) std::rethrow_exception(f);
 }
 
+// One document of a record: its role (quote < 0) or its quote-th quote.
+struct Placed {
+  std::uint32_t record;
+  std::int32_t quote;
+};
+
+// Every document of `records` in the tie order (layout.h, kEditedTerm): by
+// the value each carries in kSlotOrder, compared as Xapian compares it.
+std::vector<Placed> in_tie_order(const std::vector<LoadedRecord>& records) {
+  struct Key {
+    std::size_t at, size;  // in `keys`
+    Placed doc;
+  };
+  std::string keys;  // the values end to end: one allocation, not one a document
+  std::vector<Key> order;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Record& r = records[i].record;
+    auto add = [&](std::size_t length, std::string_view id, std::int32_t quote) {
+      const std::string v = detail::order_value(length, id);
+      order.push_back({keys.size(), v.size(), {static_cast<std::uint32_t>(i), quote}});
+      keys += v;
+    };
+    add(r.tagline.size(), r.slug, -1);
+    std::int32_t n = 0;
+    for (const Quote& q : quotes(r)) add(q.text.size(), q.id, n++);
+  }
+  const std::string_view all(keys);
+  std::sort(order.begin(), order.end(), [all](const Key& a, const Key& b) {
+    return all.substr(a.at, a.size) < all.substr(b.at, b.size);
+  });
+  std::vector<Placed> out;
+  out.reserve(order.size());
+  for (const Key& k : order) out.push_back(k.doc);
+  return out;
+}
+
+// Adds the document `p` names to `db`, and a role's words to `spelling`.
+void add_placed(Xapian::WritableDatabase& db, detail::DocumentMaker& maker,
+                const std::vector<LoadedRecord>& records, const Plan& plan, Placed p,
+                detail::SpellingCounts& spelling) {
+  const Record& r = records[p.record].record;
+  if (p.quote < 0) {
+    const Xapian::Document role = maker.role(r, plan.jsons[p.record], plan.hashes[p.record]);
+    spelling.add(role, +1);
+    db.add_document(role);
+  } else {
+    db.add_document(maker.quote(r, quotes(r).at(static_cast<std::size_t>(p.quote))));
+  }
+}
+
 // Step 3a, a rebuild of more than a few thousand documents: one shard a
 // thread, merged by Xapian's compactor into `db_dir` (term generation and
 // Xapian's in-memory inversion are most of the cost, and both scale).
@@ -346,20 +399,19 @@ void write_shards(const std::vector<LoadedRecord>& records, const Plan& plan,
   std::vector<std::string> shard_dirs(shards);
   std::vector<detail::SpellingCounts> spelling(shards);
   std::atomic<std::size_t> done{0};
+  const std::vector<Placed> order = in_tie_order(records);
+  // Progress counts specimens: a role is one.
   run_parallel(shards, threads, options, done, records.size(), [&](std::size_t k) {
     shard_dirs[k] = tmp + "/shard-" + std::to_string(k);
     Xapian::WritableDatabase db(shard_dirs[k], Xapian::DB_CREATE | kUnpublished);
     detail::DocumentMaker maker;
-    // Contiguous ranges: the merged docids follow the corpus order.
-    std::size_t begin = records.size() * k / shards;
-    std::size_t end = records.size() * (k + 1) / shards;
+    // Contiguous ranges: the compactor numbers the shards' documents one
+    // after another, so the merged docids follow the tie order.
+    std::size_t begin = order.size() * k / shards;
+    std::size_t end = order.size() * (k + 1) / shards;
     for (std::size_t i = begin; i < end; ++i) {
-      const Record& r = records[i].record;
-      const Xapian::Document role = maker.role(r, plan.jsons[i], plan.hashes[i]);
-      spelling[k].add(role, +1);
-      db.add_document(role);
-      for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
-      done.fetch_add(1, std::memory_order_relaxed);
+      add_placed(db, maker, records, plan, order[i], spelling[k]);
+      if (order[i].quote < 0) done.fetch_add(1, std::memory_order_relaxed);
     }
     if (k == 0) set_metadata(db, options, meta);
     db.commit();
@@ -421,8 +473,14 @@ void write_sharded(const std::vector<LoadedRecord>& records, const Plan& plan,
   env.write_file(tmp + "/" + detail::kStubFile, detail::stub_text(shards, options.remote_shards));
 }
 
-// Step 3b: the edits (or a small rebuild) in one database at `db_dir`, a copy
-// of the current one unless rebuilding.
+// A document an edit writes: out of the tie order (layout.h, kEditedTerm).
+Xapian::Document edited(Xapian::Document doc) {
+  doc.add_boolean_term(detail::kEditedTerm);
+  return doc;
+}
+
+// Step 3b: the edits (or a small rebuild, in the tie order) in one database
+// at `db_dir`, a copy of the current one unless rebuilding.
 void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
                  const CurrentIndex& current, const IndexOptions& options, const Metadata& meta,
                  const std::string& db_dir, const IndexReport& report) {
@@ -466,23 +524,29 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
       const bool same = same_context && was != before.end() && was->second.text == q.text &&
                         was->second.source == q.source;
       if (was != before.end()) before.erase(was);
-      if (!same) db.replace_document(std::string(detail::kIdPrefix) + q.id, maker.quote(r, q));
+      if (!same)
+        db.replace_document(std::string(detail::kIdPrefix) + q.id, edited(maker.quote(r, q)));
     }
     for (const auto& [id, q] : before) db.delete_document(std::string(detail::kIdPrefix) + id);
-    const Xapian::Document role = maker.role(r, plan.jsons[i], plan.hashes[i]);
+    Xapian::Document role = maker.role(r, plan.jsons[i], plan.hashes[i]);
     spelling.add(role, +1);
-    db.add_document(role);
+    db.add_document(edited(std::move(role)));
   };
-  for (std::size_t i = 0; i < records.size(); ++i) {
+  if (plan.rebuild) {
+    for (Placed p : in_tie_order(records)) {
+      add_placed(db, maker, records, plan, p, spelling);
+      if (p.quote < 0) tick();
+    }
+  }
+  for (std::size_t i = 0; i < records.size() && !plan.rebuild; ++i) {
     const Record& r = records[i].record;
     auto it = current.specimens.find(r.slug);
-    bool is_new = plan.rebuild || it == current.specimens.end();
-    if (!is_new && it->second.hash == plan.hashes[i]) continue;
-    if (is_new) {
-      const Xapian::Document role = maker.role(r, plan.jsons[i], plan.hashes[i]);
+    if (it != current.specimens.end() && it->second.hash == plan.hashes[i]) continue;
+    if (it == current.specimens.end()) {
+      Xapian::Document role = maker.role(r, plan.jsons[i], plan.hashes[i]);
       spelling.add(role, +1);
-      db.add_document(role);
-      for (const auto& q : quotes(r)) db.add_document(maker.quote(r, q));
+      db.add_document(edited(std::move(role)));
+      for (const auto& q : quotes(r)) db.add_document(edited(maker.quote(r, q)));
     } else {
       update(r, i);
     }

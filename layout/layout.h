@@ -40,7 +40,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 17;
+inline constexpr int kIndexFormat = 18;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -153,6 +153,17 @@ inline std::uint64_t facet_owner(std::string_view v) {
 // kSlotOrder: the length as 8 hex digits (so that strings sort as numbers),
 // then the document's id.
 std::string order_value(std::size_t length, std::string_view id);
+
+// The tie order in the numbering. A generation of one database numbers its
+// documents in kSlotOrder's order when it is built, so that relevance, then
+// the ascending docid, is the order a search shows, and Xapian can pass
+// over a candidate that only equals the lowest weight kept instead of
+// reading its value (most of a broad query's time). A document an edit
+// added or rewrote (a new docid at the end, or a changed length at an old
+// one) is out of that order and carries kEditedTerm: a search ranks those
+// apart and merges them in. A sharded generation interleaves its shards'
+// numbers and is ranked by the value.
+inline constexpr char kEditedTerm[] = "XEDITED";
 
 // A specimen document's data: {"record":RECORD,"type":"role"}, the record
 // as to_json(-1) writes it, with no spaces and the keys in nlohmann's order.

@@ -17,6 +17,7 @@
 #include "layout/layout.h"
 #include "query/model_answers.h"
 #include "query/query_text.h"
+#include "query/ranking.h"
 #include "query/snapshot.h"
 #include "query/snippets.h"
 #include "query/spelling.h"
@@ -275,28 +276,21 @@ struct Searcher::Impl {
     // The user's words, before the filters add their boolean terms.
     const std::vector<std::string> words = detail::snippet_words(query);
 
-    Xapian::Enquire enquire(db);
-    enquire.set_query(detail::apply_filters(query, o));
-    int sort_slot = -1;
-    if (o.sort == SearchOptions::Sort::kSalary) sort_slot = detail::kSlotSalaryAverage;
-    if (o.sort == SearchOptions::Sort::kFlightRisk) sort_slot = detail::kSlotFlightRisk;
-    if (sort_slot >= 0)
-      enquire.set_sort_by_value_then_relevance(static_cast<Xapian::valueno>(sort_slot), true);
-    else  // equal scores: the shorter (denser) text first
-      enquire.set_sort_by_relevance_then_value(detail::kSlotOrder, false);
-    if (o.group) enquire.set_collapse_key(detail::kSlotOwner);
+    const Xapian::Query filtered = detail::apply_filters(query, o);
+    detail::Ranking ranking;
+    if (o.sort == SearchOptions::Sort::kSalary) ranking.sort_slot = detail::kSlotSalaryAverage;
+    if (o.sort == SearchOptions::Sort::kFlightRisk) ranking.sort_slot = detail::kSlotFlightRisk;
+    ranking.group = o.group;
+    ranking.numbered = s.shards().empty();
     auto limit = static_cast<Xapian::doccount>(std::min<std::size_t>(o.limit, 10000));
     auto offset = static_cast<Xapian::doccount>(std::min<std::size_t>(o.offset, 1u << 30));
-    // The hits: Xapian may stop looking once it has seen enough to rank
-    // them (a collapse's hits are right however early it stops).
-    Xapian::MSet mset = enquire.get_mset(offset, limit, offset + limit + 100);
+    const detail::Page page(db, filtered, ranking, offset, limit);
     results.grouped = o.group;
     Counts counts(o.group, o.facets);
     const bool spied = o.group || o.facets;
     const Xapian::doccount looked =
-        spied ? count_matches(s, db, enquire.get_query(), o.count_limit, counts) : 0;
-    results.exact = spied ? counts.total() < looked
-                          : mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+        spied ? count_matches(s, db, filtered, o.count_limit, counts) : 0;
+    results.exact = spied ? counts.total() < looked : page.exact();
     if (o.group) {
       // Xapian's uncollapsed estimate can stop at the collapsed count: the
       // documents the spy saw before the collapse are the count, and past
@@ -304,14 +298,13 @@ struct Searcher::Impl {
       results.total = counts.total();
       results.specimens = counts.specimens();
       if (!results.exact) {
-        results.total =
-            std::max<std::size_t>(results.total, mset.get_uncollapsed_matches_estimated());
-        results.specimens = std::max<std::size_t>(results.specimens, mset.get_matches_estimated());
+        results.total = std::max<std::size_t>(results.total, page.uncollapsed_matches_estimated());
+        results.specimens = std::max<std::size_t>(results.specimens, page.matches_estimated());
       }
     } else if (spied && results.exact) {
       results.total = counts.total();
     } else {
-      results.total = mset.get_matches_estimated();
+      results.total = page.matches_estimated();
     }
     if (o.facets) results.facets = counts.facets();
 
@@ -322,20 +315,21 @@ struct Searcher::Impl {
 
     // Remote shards: ask for every hit's document at once, not one round
     // trip a hit.
-    if (s.has_remote_shards()) mset.fetch();
-    const Xapian::Stem snippet_stem = detail::snippet_stemmer(stemmer, enquire.get_query());
+    if (s.has_remote_shards()) page.fetch();
+    const Xapian::Stem snippet_stem = detail::snippet_stemmer(stemmer, filtered);
     std::size_t rank = o.offset;
-    for (auto m = mset.begin(); m != mset.end(); ++m) {
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      const Xapian::MSetIterator m = page.hit(i);
       std::string body;
       Hit hit = read_hit(m.get_document(), *m, s.model(), body);
       hit.rank = ++rank;
       hit.score = o.sort == SearchOptions::Sort::kRelevance ? m.get_weight() : 0.0;
-      if (sort_slot >= 0) {
-        std::string v = m.get_document().get_value(static_cast<Xapian::valueno>(sort_slot));
+      if (ranking.sort_slot) {
+        std::string v = m.get_document().get_value(*ranking.sort_slot);
         if (!v.empty()) hit.sort_value = Xapian::sortable_unserialise(v);
       }
       if (o.group) hit.more = counts.of(hit.slug) - 1;
-      hit.snippet = detail::make_snippet(mset, std::move(body), words, snippet_stem, o);
+      hit.snippet = detail::make_snippet(page.mset_of(i), std::move(body), words, snippet_stem, o);
       if (o.related > 0 && s.model().find(hit.slug) >= 0)
         hit.related = detail::with_cards(s.model(), s.model().related(hit.slug, o.related));
       results.hits.push_back(std::move(hit));

@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "layout/layout.h"
 #include "process.h"
 #include "test_util.h"
 
@@ -165,7 +166,8 @@ TEST_CASE("re-indexing is idempotent and an edit or removal changes exactly that
 namespace {
 
 // Every document of a generation by its unique Q term: its docid, and its
-// terms (with wdf and positions), values and data as text.
+// terms (with wdf and positions; not the edit mark), values and data as
+// text.
 std::map<std::string, std::pair<Xapian::docid, std::string>> documents_of(
     const std::string& generation) {
   Xapian::Database db(generation + "/xapian");
@@ -175,6 +177,7 @@ std::map<std::string, std::pair<Xapian::docid, std::string>> documents_of(
     Xapian::Document doc = db.get_document(id);
     std::string text;
     for (auto term = doc.termlist_begin(); term != doc.termlist_end(); ++term) {
+      if (*term == otiose::detail::kEditedTerm) continue;
       text += *term + " " + std::to_string(term.get_wdf()) + ":";
       for (auto p = term.positionlist_begin(); p != term.positionlist_end(); ++p)
         text += " " + std::to_string(*p);
@@ -188,6 +191,128 @@ std::map<std::string, std::pair<Xapian::docid, std::string>> documents_of(
 }
 
 }  // namespace
+
+namespace {
+
+// The Q terms of a generation's documents that carry the edit mark.
+std::set<std::string> marked_in(const std::string& generation) {
+  Xapian::Database db(generation + "/xapian");
+  std::set<std::string> out;
+  for (auto p = db.postlist_begin(otiose::detail::kEditedTerm);
+       p != db.postlist_end(otiose::detail::kEditedTerm); ++p) {
+    Xapian::Document doc = db.get_document(*p);
+    auto t = doc.termlist_begin();
+    t.skip_to("Q");
+    out.insert(*t);
+  }
+  return out;
+}
+
+// How many documents without the edit mark have a smaller kSlotOrder than
+// the one numbered before them: none when the numbering is the tie order.
+std::size_t out_of_tie_order(const std::string& generation) {
+  Xapian::Database db(generation + "/xapian");
+  std::set<Xapian::docid> marked;
+  for (auto p = db.postlist_begin(otiose::detail::kEditedTerm);
+       p != db.postlist_end(otiose::detail::kEditedTerm); ++p)
+    marked.insert(*p);
+  std::size_t out = 0;
+  std::string last;
+  for (auto v = db.valuestream_begin(otiose::detail::kSlotOrder);
+       v != db.valuestream_end(otiose::detail::kSlotOrder); ++v) {
+    if (marked.count(v.get_docid())) continue;
+    if (*v < last) ++out;
+    last = *v;
+  }
+  return out;
+}
+
+// What a search shows, as Xapian ranks it reading the tie order from the
+// values (relevance, then kSlotOrder ascending; one a specimen when
+// grouped): the ids of hits [offset, offset + limit).
+std::vector<std::string> ranked_by_value(const std::string& generation, const std::string& text,
+                                         bool group, Xapian::doccount offset,
+                                         Xapian::doccount limit) {
+  Xapian::Database db(generation + "/xapian");
+  Xapian::QueryParser qp;
+  qp.set_database(db);
+  qp.set_stemmer(Xapian::Stem("english"));
+  qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+  qp.set_default_op(Xapian::Query::OP_AND);
+  Xapian::Enquire enquire(db);
+  enquire.set_query(qp.parse_query(text));
+  enquire.set_sort_by_relevance_then_value(otiose::detail::kSlotOrder, false);
+  if (group) enquire.set_collapse_key(otiose::detail::kSlotOwner);
+  std::vector<std::string> out;
+  for (auto m : enquire.get_mset(offset, limit))
+    out.push_back(db.get_document(m).get_value(otiose::detail::kSlotOrder).substr(8));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("equal scores come in the tie order, from a fresh build and after edits") {
+  TempDir dir;
+  otiose::test::write_file(dir / "c.jsonl", otiose::test::generated_corpus(760, "Tiemarker"));
+  auto corpus = otiose::load_corpus({dir / "c.jsonl"});
+  REQUIRE(corpus.error_count() == 0);
+  // The corpus by slug number (the loader keeps no order).
+  std::vector<otiose::LoadedRecord> all(760);
+  for (auto& r : corpus.records) all.at(std::stoul(r.record.slug.substr(4))) = r;
+  std::vector<otiose::LoadedRecord> records(all.begin(), all.begin() + 700);
+  auto o = options();
+  o.threads = 2;  // two shards, merged
+  auto first = otiose::write_index(records, dir / "index", o);
+  CHECK(out_of_tie_order(first.generation) == 0);
+  CHECK(marked_in(first.generation).empty());
+
+  // Edits: 60 specimens added, 10 removed; 20 taglines and 20 complaints
+  // of other lengths (a role re-added at the end; a quote rewritten at its
+  // old number).
+  for (std::size_t i = 0; i < 20; ++i) {
+    records[10 * i].record.tagline += " and more";
+    records[10 * i + 5].record.burn_ward->at(0).text += " again";
+  }
+  records.erase(records.begin() + 600, records.begin() + 610);
+  records.insert(records.end(), all.begin() + 700, all.end());
+  auto edited = otiose::write_index(records, dir / "index", o);
+  REQUIRE_FALSE(edited.rebuilt);
+  CHECK(edited.updated == 40);
+  const auto marked = marked_in(edited.generation);
+  CHECK(marked.count("Qgen-0"));                    // a tagline: its role
+  CHECK_FALSE(marked.count("Qgen-0#complaint-1"));  // untouched
+  CHECK(marked.count("Qgen-5#complaint-1"));        // rewritten in place
+  CHECK(marked.count("Qgen-759#salary-1"));         // new
+  CHECK(out_of_tie_order(edited.generation) == 0);
+  auto fresh_options = o;
+  fresh_options.rebuild = true;
+  TempDir fresh;
+  auto rebuilt = otiose::write_index(records, fresh / "index", fresh_options);
+  CHECK(marked_in(rebuilt.generation).empty());
+  CHECK(out_of_tie_order(rebuilt.generation) == 0);
+
+  otiose::Searcher a(dir / "index"), b(fresh / "index");
+  REQUIRE(a.generation() == edited.generation);
+  for (const char* q :
+       {"synergy", "roadmap stakeholder", "cloud OR cadence", "\"sprint backlog\"", "tiemarker"}) {
+    for (bool group : {false, true}) {
+      for (std::size_t offset : {0, 13}) {
+        INFO(q << (group ? " grouped" : " flat") << " from " << offset);
+        otiose::SearchOptions so;
+        so.group = group;
+        so.offset = offset;
+        so.limit = 25;
+        so.related = 0;
+        const auto ours = ids(a.search(q, so));
+        CHECK(ours.size() == 25);
+        CHECK(ours == ranked_by_value(edited.generation, q, group, 13 * (offset > 0), 25));
+        CHECK(ours == ids(b.search(q, so)));
+        CHECK(ids(b.search(q, so)) ==
+              ranked_by_value(rebuilt.generation, q, group, 13 * (offset > 0), 25));
+      }
+    }
+  }
+}
 
 TEST_CASE("an edit rewrites the documents it changes, and holds what a rebuild holds") {
   TempDir dir;
@@ -234,6 +359,14 @@ TEST_CASE("an edit rewrites the documents it changes, and holds what a rebuild h
   CHECK(after.at("Qscrum-master#complaint-2") == before.at("Qscrum-master#complaint-2"));
   CHECK(after.at("Qdata-engineer#salary-1").second != before.at("Qdata-engineer#salary-1").second);
   CHECK_FALSE(after.count("Qproduct-owner#complaint-3"));  // one fewer, renumbered
+  // The documents the edit wrote, and only those, carry the mark (they are
+  // out of the tie order).
+  std::set<std::string> written;
+  for (const auto& [term, doc] : after)
+    if (!before.count(term) || before.at(term) != doc) written.insert(term);
+  CHECK(written.size() > 4);
+  CHECK(marked_in(edited.generation) == written);
+  CHECK(marked_in(rebuilt.generation).empty());
 }
 
 TEST_CASE("a second writer is refused with the first one's PID") {
