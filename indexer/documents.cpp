@@ -201,7 +201,10 @@ Xapian::Document DocumentMaker::role(const Record& r, const std::string& json,
   doc.add_value(kSlotTitle, r.title);
   doc.add_value(kSlotTagline, r.tagline);
   doc.add_value(kSlotOrder, order_value(r.tagline.size(), r.slug));
-  doc.add_value(kSlotBody, specimen_text(r, kSnippetFields));
+  const std::string body = specimen_text(r, kSnippetFields);
+  doc.add_value(
+      kSlotHit,
+      hit_value({.type = 'r', .id = r.slug, .kind = {}, .owner = {}, .source = {}, .text = body}));
   doc.set_data(role_data(json));
   return doc;
 }
@@ -237,8 +240,12 @@ Xapian::Document DocumentMaker::quote(const Record& r, const Quote& q) {
   if (q.source) doc.add_boolean_term(std::string(kSourcePrefix) + ascii_lower(*q.source));
   set_numbers(doc, r);
   doc.add_value(kSlotOrder, order_value(q.text.size(), q.id));
-  doc.add_value(kSlotBody, q.text);
-  if (q.source) doc.add_value(kSlotSource, *q.source);
+  doc.add_value(kSlotHit, hit_value({.type = 'q',
+                                     .id = q.id,
+                                     .kind = q.kind,
+                                     .owner = r.slug,
+                                     .source = q.source ? std::string_view(*q.source) : "",
+                                     .text = q.text}));
   return doc;
 }
 

@@ -111,6 +111,66 @@ std::optional<std::string_view> record_in_role_data(std::string_view data) {
                      data.size() - kRoleDataHead.size() - kRoleDataTail.size());
 }
 
+namespace {
+
+void put_field(std::string& out, std::string_view field) {
+  for (std::size_t n = field.size();; n >>= 7) {
+    const auto low = static_cast<unsigned char>(n & 0x7f);
+    if (n < 0x80) {
+      out += static_cast<char>(low);
+      break;
+    }
+    out += static_cast<char>(low | 0x80);
+  }
+  out += field;
+}
+
+// The next field of `v`, advancing it; nullopt past the end.
+std::optional<std::string_view> get_field(std::string_view& v) {
+  std::size_t n = 0;
+  for (unsigned shift = 0;; shift += 7) {
+    if (v.empty() || shift > 28) return std::nullopt;
+    const auto byte = static_cast<unsigned char>(v[0]);
+    v.remove_prefix(1);
+    n |= static_cast<std::size_t>(byte & 0x7f) << shift;
+    if (byte < 0x80) break;
+  }
+  if (n > v.size()) return std::nullopt;
+  std::string_view field = v.substr(0, n);
+  v.remove_prefix(n);
+  return field;
+}
+
+}  // namespace
+
+std::string hit_value(const HitValue& hit) {
+  std::string out(1, hit.type);
+  put_field(out, hit.id);
+  if (hit.type == 'q') {
+    put_field(out, hit.kind);
+    put_field(out, hit.owner);
+    put_field(out, hit.source);
+  }
+  out += hit.text;
+  return out;
+}
+
+std::optional<HitValue> read_hit_value(std::string_view v) {
+  HitValue hit;
+  if (v.empty() || (v[0] != 'r' && v[0] != 'q')) return std::nullopt;
+  hit.type = v[0];
+  v.remove_prefix(1);
+  const std::size_t fields = hit.type == 'q' ? 4 : 1;
+  std::string_view* into[] = {&hit.id, &hit.kind, &hit.owner, &hit.source};
+  for (std::size_t i = 0; i < fields; ++i) {
+    auto field = get_field(v);
+    if (!field) return std::nullopt;
+    *into[i] = *field;
+  }
+  hit.text = v;
+  return hit;
+}
+
 std::string order_value(std::size_t length, std::string_view id) {
   char hex[9];
   std::snprintf(hex, sizeof hex, "%08llx",

@@ -40,7 +40,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 18;
+inline constexpr int kIndexFormat = 19;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -79,11 +79,13 @@ enum Slot : unsigned {
   kSlotSalaryHigh = 3,
   kSlotContentHash = 4,  // specimen documents: hash of the record's JSON
   kSlotSlug = 5,         // specimen documents: the slug
-  // Specimen documents: what a hit shows, readable without decompressing
-  // and parsing the record stored as the document's data.
+  // Specimen documents: the catalogue's card, readable without
+  // decompressing and parsing the record stored as the document's data.
   kSlotTitle = 6,
   kSlotTagline = 7,
-  kSlotBody = 8,  // the text snippets are cut from, one item a line, no tagline
+  // Every document: what a hit shows, in one value (one read: hit_value
+  // below). A hit's title and tagline are its specimen's card in the model.
+  kSlotHit = 8,
   // Every document: the owning specimen's slug (the collapse key that
   // groups hits by specimen), and what orders equal scores (order_value):
   // the shorter text a hit shows first, then by id, so that the order is
@@ -93,12 +95,6 @@ enum Slot : unsigned {
   // Every document: what a search's facets count, in one value so that
   // one read a matching document serves them all (facet_value below).
   kSlotFacets = 11,
-  // Quote documents, which have no data: what a hit shows is in values, read
-  // without decompressing and parsing anything. The quote's text is in
-  // kSlotBody, its id after kSlotOrder's length, its kind after kSlotFacets'
-  // owner, its specimen in kSlotOwner (title and tagline: the model's
-  // cards); its source here, absent when it has none.
-  kSlotSource = 12,
 };
 
 // A band of values a facet counts: [low, high], both inclusive; the stored
@@ -149,6 +145,20 @@ inline std::uint64_t facet_owner(std::string_view v) {
   for (std::size_t i = 3; i < kFacetKindAt; ++i) h = h << 8 | static_cast<unsigned char>(v[i]);
   return h;
 }
+
+// kSlotHit: 'r' (a specimen) or 'q' (a quote), then each field but the
+// last as its length (a byte under 128, or more in 7-bit groups, the low
+// first) and its bytes, then the last to the end. A specimen: its slug,
+// then the text its snippet is cut from (one item a line, without the
+// tagline a hit prints above it). A quote: its id, its kind, its
+// specimen's slug, its source ("" for none), then its text.
+struct HitValue {
+  char type = 0;
+  std::string_view id, kind, owner, source, text;  // a specimen's id is its slug
+};
+std::string hit_value(const HitValue& hit);
+// The fields of a kSlotHit value, viewing `v`; nullopt for a damaged one.
+std::optional<HitValue> read_hit_value(std::string_view v);
 
 // kSlotOrder: the length as 8 hex digits (so that strings sort as numbers),
 // then the document's id.

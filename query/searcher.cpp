@@ -197,39 +197,33 @@ struct Searcher::Impl {
     }
   }
 
-  // A hit's fields from its document; `body` gets the text its snippet is
-  // cut from. A specimen's hit reads its values; only a quote's (small)
-  // data is parsed.
-  // A hit as its document's values have it (layout.h); a quote's title and
-  // tagline are its specimen's card in `model`.
+  // A hit as its document's kSlotHit has it (layout.h), with its
+  // specimen's card from `model`; `body` gets the text its snippet is cut
+  // from.
   Hit read_hit(const Xapian::Document& doc, Xapian::docid id, const SimilarityModel& model,
                std::string& body) const {
-    Hit hit;
-    std::string slug = doc.get_value(detail::kSlotSlug);
-    if (!slug.empty()) {
-      hit.type = "role";
-      hit.slug = hit.id = slug;
-      hit.title = doc.get_value(detail::kSlotTitle);
-      hit.tagline = hit.text = doc.get_value(detail::kSlotTagline);
-      body = doc.get_value(detail::kSlotBody);
-      return hit;
-    }
-    const std::string order = doc.get_value(detail::kSlotOrder);
-    const std::string facets = doc.get_value(detail::kSlotFacets);
-    hit.slug = doc.get_value(detail::kSlotOwner);
-    if (order.size() <= 8 || facets.size() <= detail::kFacetKindAt || hit.slug.empty())
+    const std::string value = doc.get_value(detail::kSlotHit);
+    const std::optional<detail::HitValue> v = detail::read_hit_value(value);
+    if (!v || v->id.empty() || (v->type == 'q' && v->owner.empty()))
       throw Error(ErrorKind::kIndex, dir + ": damaged document " + std::to_string(id));
-    hit.type = "quote";
-    hit.id = order.substr(8);
-    hit.kind = facets.substr(detail::kFacetKindAt);
+    Hit hit;
+    hit.id = std::string(v->id);
+    body = std::string(v->text);
+    if (v->type == 'r') {
+      hit.type = "role";
+      hit.slug = hit.id;
+    } else {
+      hit.type = "quote";
+      hit.kind = std::string(v->kind);
+      hit.slug = std::string(v->owner);
+      hit.text = body;
+      if (!v->source.empty()) hit.source = std::string(v->source);
+    }
     if (const std::ptrdiff_t i = model.find(hit.slug); i >= 0) {
       hit.title = model.title(static_cast<std::size_t>(i));
       hit.tagline = model.tagline(static_cast<std::size_t>(i));
     }
-    hit.text = doc.get_value(detail::kSlotBody);
-    if (std::string source = doc.get_value(detail::kSlotSource); !source.empty())
-      hit.source = std::move(source);
-    body = hit.text;
+    if (v->type == 'r') hit.text = hit.tagline;
     return hit;
   }
 

@@ -236,22 +236,29 @@ std::string searcher_error(const std::string& index) {
 
 }  // namespace
 
-TEST_CASE("damaged index: a quote whose values are cut short or missing is an index error") {
-  // Quotes have no data since index format 17 (their hits are read from
-  // values); the damage the JSON regression above this one pinned is now a
-  // value too short to hold an id or a kind, or no owner.
-  for (unsigned slot :
-       {otiose::detail::kSlotOrder, otiose::detail::kSlotFacets, otiose::detail::kSlotOwner}) {
-    INFO("slot " << slot);
+TEST_CASE("damaged index: a hit's value cut short, missing or of another shape is an index error") {
+  // What a hit shows is one value (kSlotHit) since index format 19; before
+  // that, quotes' several values and, before 17, their JSON data.
+  using namespace std::string_literals;
+  const std::string damaged[] = {
+      ""s,                             // no value
+      "q"s,                            // no fields
+      "x\x04gen1text"s,                // neither a specimen nor a quote
+      "q\x7f"s + "abc",                // a length past the end
+      "r\xff\xff\xff\xff\xff\x01"s,    // a length of more bytes than any
+      "r\x00text"s,                    // no id
+      "q\x02id\x04kind\x00\x00text"s,  // a quote of no specimen
+  };
+  for (const std::string& value : damaged) {
+    INFO("value \"" << value << "\"");
     TempDir dir;
-    std::string index = edited_index(dir, [slot](Xapian::WritableDatabase& db) {
+    std::string index = edited_index(dir, [&value](Xapian::WritableDatabase& db) {
       for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
         Xapian::Document doc = db.get_document(*it);
-        if (!doc.get_value(otiose::detail::kSlotSlug).empty()) continue;  // a quote
-        if (slot == otiose::detail::kSlotOwner)
-          doc.remove_value(slot);
+        if (value.empty())
+          doc.remove_value(otiose::detail::kSlotHit);
         else
-          doc.add_value(slot, "q");
+          doc.add_value(otiose::detail::kSlotHit, value);
         db.replace_document(*it, doc);
       }
     });

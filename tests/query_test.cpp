@@ -466,3 +466,34 @@ TEST_CASE(
       otiose::detail::make_snippet(mset, "Managing the managers' oversight", words, quick, html) ==
       "<b>Managing</b> the <b>managers</b>' <b>oversight</b>");
 }
+
+TEST_CASE("a hit's value holds its fields whatever their lengths, and refuses damage") {
+  using otiose::detail::HitValue;
+  const std::string long_text(300, 'x');  // a length of two bytes
+  const std::string source = "teamblind.com";
+  for (const HitValue& hit :
+       {HitValue{'r', "sdet", {}, {}, {}, "flaky\ntests"},
+        HitValue{'q', "sdet#complaint-1", "complaint", "sdet", source, long_text},
+        HitValue{'q', "sdet#salary-1", "salary", "sdet", "", ""},
+        HitValue{'q', std::string_view(long_text), "illusion", "sdet", std::string_view(long_text),
+                 "t"}}) {
+    const std::string v = otiose::detail::hit_value(hit);
+    const auto back = otiose::detail::read_hit_value(v);
+    REQUIRE(back);
+    CHECK(back->type == hit.type);
+    CHECK(back->id == hit.id);
+    CHECK(back->kind == hit.kind);
+    CHECK(back->owner == hit.owner);
+    CHECK(back->source == hit.source);
+    CHECK(back->text == hit.text);
+  }
+  const std::string good =
+      otiose::detail::hit_value({'q', "sdet#complaint-1", "complaint", "sdet", source, "text"});
+  // Every cut inside the fields is refused (the text may be cut anywhere).
+  for (std::size_t n = 0; n < good.size() - 4; ++n) {
+    INFO(n);
+    CHECK_FALSE(otiose::detail::read_hit_value(std::string_view(good).substr(0, n)));
+  }
+  CHECK_FALSE(otiose::detail::read_hit_value("x" + good.substr(1)));
+  CHECK_FALSE(otiose::detail::read_hit_value("r\xff\xff\xff\xff\xff\x01"));
+}
