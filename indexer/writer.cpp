@@ -43,7 +43,7 @@ namespace fs = std::filesystem;
 // The writer decides that an index must be rewritten whole by kIndexFormat
 // alone, so a new model format without a new index format would leave old
 // indexes "already up to date" and unreadable. Bump both, then this pair.
-static_assert(SimilarityModel::kFormatVersion == 8 && detail::kIndexFormat == 19,
+static_assert(SimilarityModel::kFormatVersion == 8 && detail::kIndexFormat == 20,
               "a new model format needs a new kIndexFormat (layout/layout.h)");
 
 [[noreturn]] void io_error(const std::string& path, const std::string& what, int error) {
@@ -558,6 +558,26 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
   db.close();
 }
 
+// Step 3c: facets.bin from the finished database at `db_dir` (layout.h),
+// at `path`; none when a value does not fit an entry (searches read the
+// values instead).
+void write_facet_table(const std::string& db_dir, const std::string& path, Env& env) {
+  Xapian::Database db(db_dir);
+  const Xapian::docid last = db.get_lastdocid();
+  std::string out(detail::kFacetsMagic);
+  for (int i = 0; i < 4; ++i) out += static_cast<char>((last >> (8 * i)) & 0xff);
+  out.resize(detail::kFacetsHeader + std::size_t{last} * detail::kFacetEntry, '\0');
+  for (auto v = db.valuestream_begin(detail::kSlotFacets);
+       v != db.valuestream_end(detail::kSlotFacets); ++v) {
+    const std::string value = *v;
+    if (value.size() >= detail::kFacetEntry) return;
+    char* entry = out.data() + detail::kFacetsHeader + (v.get_docid() - 1) * detail::kFacetEntry;
+    entry[0] = static_cast<char>(value.size());
+    std::memcpy(entry + 1, value.data(), value.size());
+  }
+  env.write_file(path, out);
+}
+
 // Step 5: makes the finished generation at `tmp` durable, renames it into
 // place as `name`, then switches `current` to it with one rename of a
 // symlink, flushing the directory after each. Returns its path.
@@ -679,6 +699,7 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
         write_shards(records, plan, options, meta, parts, threads, tmp, tmp_db);
       else
         write_edits(records, plan, current, options, meta, tmp_db, report);
+      if (options.shards == 0) write_facet_table(tmp_db, tmp + "/" + detail::kFacetsFile, env);
     } catch (const Xapian::Error& e) {
       throw Error(ErrorKind::kIo, (options.shards ? tmp : tmp_db) + ": " + e.get_description());
     }

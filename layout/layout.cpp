@@ -171,6 +171,21 @@ std::optional<HitValue> read_hit_value(std::string_view v) {
   return hit;
 }
 
+std::optional<FacetTable> FacetTable::view(std::string_view bytes) {
+  const std::size_t magic = std::size(kFacetsMagic) - 1;
+  if (bytes.size() < kFacetsHeader || bytes.substr(0, magic) != kFacetsMagic) return std::nullopt;
+  std::uint32_t last = 0;
+  for (std::size_t i = 0; i < 4; ++i)
+    last |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[magic + i])) << (8 * i);
+  if ((bytes.size() - kFacetsHeader) / kFacetEntry != last ||
+      (bytes.size() - kFacetsHeader) % kFacetEntry != 0)
+    return std::nullopt;
+  FacetTable table;
+  table.bytes_ = bytes;
+  table.last_ = last;
+  return table;
+}
+
 std::string order_value(std::size_t length, std::string_view id) {
   char hex[9];
   std::snprintf(hex, sizeof hex, "%08llx",
@@ -316,6 +331,13 @@ void write_table_sums(const std::string& generation, Env& env) {
     }
     if (ec) throw Error(ErrorKind::kIo, db + ": cannot read: " + ec.message());
   }
+  const std::string facets = generation + "/" + kFacetsFile;
+  struct stat st {};
+  if (::stat(facets.c_str(), &st) == 0)
+    files.push_back({{"name", kFacetsFile},
+                     {"size", static_cast<std::uint64_t>(st.st_size)},
+                     {"mtime_ns", mtime_ns(st)},
+                     {"sum", file_sum(facets, ErrorKind::kIo)}});
   env.write_file(path, nlohmann::json{{"files", files}}.dump() + "\n");
 }
 
@@ -331,6 +353,7 @@ std::vector<TableStamp> verify_table_sums(const std::string& generation) {
   // of them.
   const std::vector<std::string> local = local_databases(generation);
   auto is_local = [&](const std::string& file) {
+    if (file == generation + "/" + kFacetsFile) return true;
     for (const auto& db : local)
       if (file.compare(0, db.size() + 1, db + "/") == 0) return true;
     return false;

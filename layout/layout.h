@@ -19,9 +19,11 @@
 //                            Xapian's remote backend does not carry: the
 //                            metadata (format, synonyms) and the spelling
 //   DIR/gen-N/model.bin      the similarity model built in the same run
+//   DIR/gen-N/facets.bin     each document's facet value by docid (one
+//                            database only; FacetTable below)
 //   DIR/gen-N/xapian.sums    size, mtime and checksum of each local Xapian
-//                            file: Xapian's tables carry no checksums, and a
-//                            damaged one can crash it
+//                            file and of facets.bin: Xapian's tables carry
+//                            no checksums, and a damaged one can crash it
 //   DIR/gen-N.tmp-PID/       a generation being written (removed if left over)
 #ifndef OTIOSE_LAYOUT_LAYOUT_H_
 #define OTIOSE_LAYOUT_LAYOUT_H_
@@ -40,7 +42,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 19;
+inline constexpr int kIndexFormat = 20;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -159,6 +161,37 @@ struct HitValue {
 std::string hit_value(const HitValue& hit);
 // The fields of a kSlotHit value, viewing `v`; nullopt for a damaged one.
 std::optional<HitValue> read_hit_value(std::string_view v);
+
+// facets.bin, beside a generation's one database (none when sharded):
+// kSlotFacets' value of every document by docid, written after the
+// database whatever wrote it, so that a search's counts read an array
+// entry a match instead of looking a value up. "OTFACET1", the highest
+// docid (u32, little-endian), then kFacetEntry bytes a docid from 1: the
+// value's length (0: no such document), the value, zeros. In the table
+// sums (kSumsFile) beside the database's files.
+inline constexpr char kFacetsFile[] = "facets.bin";
+inline constexpr char kFacetsMagic[] = "OTFACET1";
+inline constexpr std::size_t kFacetsHeader = 12;
+inline constexpr std::size_t kFacetEntry = 24;
+
+class FacetTable {
+ public:
+  // A view of `bytes`; nullopt when they are not a table (size, magic).
+  static std::optional<FacetTable> view(std::string_view bytes);
+  // The value of document `id`: nullopt past the highest docid or for an
+  // entry whose length does not fit (damage the caller reads around).
+  std::optional<std::string_view> value(std::uint32_t id) const {
+    if (id == 0 || id > last_) return std::nullopt;
+    const std::string_view e = bytes_.substr(kFacetsHeader + (id - 1) * kFacetEntry, kFacetEntry);
+    const auto n = static_cast<unsigned char>(e[0]);
+    if (n >= kFacetEntry) return std::nullopt;
+    return e.substr(1, n);
+  }
+
+ private:
+  std::string_view bytes_;
+  std::uint32_t last_ = 0;
+};
 
 // kSlotOrder: the length as 8 hex digits (so that strings sort as numbers),
 // then the document's id.

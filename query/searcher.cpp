@@ -94,15 +94,21 @@ class Counts {
 // Counts each matching document in this process: cheaper than Xapian's
 // ValueCountMatchSpy (no map of strings), which the remote backend needs
 // instead (xapian-tcpsrv knows only Xapian's own spies).
+// A document's value comes from the generation's facet table, an array
+// entry, where it has one (a value read is a B-tree lookup and a chunk
+// decoded: most of a grouped search's count).
 class CountingSpy : public Xapian::MatchSpy {
  public:
-  explicit CountingSpy(Counts& counts) : counts_(counts) {}
+  CountingSpy(Counts& counts, const detail::FacetTable* table) : counts_(counts), table_(table) {}
   void operator()(const Xapian::Document& doc, double) override {
+    if (table_)
+      if (const auto v = table_->value(doc.get_docid())) return counts_.add(*v, 1);
     counts_.add(doc.get_value(detail::kSlotFacets), 1);
   }
 
  private:
   Counts& counts_;
+  const detail::FacetTable* table_;
 };
 
 }  // namespace
@@ -242,7 +248,7 @@ struct Searcher::Impl {
     enquire.set_query(query);
     enquire.set_weighting_scheme(Xapian::BoolWeight());
     enquire.set_docid_order(Xapian::Enquire::DONT_CARE);
-    CountingSpy local_spy(counts);
+    CountingSpy local_spy(counts, s.facets());
     Xapian::ValueCountMatchSpy remote_spy(detail::kSlotFacets);
     if (s.has_remote_shards())
       enquire.add_matchspy(&remote_spy);

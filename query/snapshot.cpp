@@ -73,6 +73,21 @@ std::string Snapshot::unavailable(const Handles& h) const {
   return generation_ + ": " + out;
 }
 
+const FacetTable* Snapshot::facets() const {
+  std::call_once(facets_once_, [this] {
+    if (!shards_.empty()) return;
+    const std::string path = generation_ + "/" + kFacetsFile;
+    facets_file_ = Env::Default()->map_file(path);
+    if (!facets_file_) return;
+    facets_ = FacetTable::view(std::string_view(reinterpret_cast<const char*>(facets_file_->data()),
+                                                facets_file_->size()));
+    if (!facets_)
+      throw Error(ErrorKind::kIndex,
+                  path + ": damaged (not a facet table): rebuild it with otiose-index --rebuild");
+  });
+  return facets_ ? &*facets_ : nullptr;
+}
+
 const SpellingTable& Snapshot::spelling() const {
   open_xapian();
   std::call_once(spelling_once_, [this] {

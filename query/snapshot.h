@@ -7,6 +7,7 @@
 #ifndef OTIOSE_QUERY_SNAPSHOT_H_
 #define OTIOSE_QUERY_SNAPSHOT_H_
 
+#include <otiose/env.h>
 #include <otiose/search.h>
 #include <otiose/similarity.h>
 
@@ -98,6 +99,10 @@ class Snapshot {
   // The spelling table: read on the first call, then shared.
   const SpellingTable& spelling() const;
 
+  // facets.bin, mapped on the first call; nullptr when the generation has
+  // none (sharded). Throws Error(kIndex) for one that is not a table.
+  const FacetTable* facets() const;
+
   // The JSON text of the specimen's record, as stored in its document's
   // data ({"record": {...}, "type": "role"}), or nullopt for an unknown
   // slug. Throws Error(kIndex) for damaged data.
@@ -131,6 +136,9 @@ class Snapshot {
   mutable std::optional<Xapian::Database> local_db_;  // a sharded generation's local part
   mutable std::once_flag spelling_once_;
   mutable SpellingTable spelling_;
+  mutable std::once_flag facets_once_;
+  mutable std::unique_ptr<MappedFile> facets_file_;
+  mutable std::optional<FacetTable> facets_;
 };
 
 }  // namespace otiose::detail

@@ -267,6 +267,32 @@ TEST_CASE("damaged index: a hit's value cut short, missing or of another shape i
   }
 }
 
+TEST_CASE("damaged index: a facet table cut short, or not one, is an index error") {
+  for (bool restamped : {false, true}) {
+    INFO((restamped ? "sums rewritten" : "sums as written"));
+    TempDir dir;
+    std::string index = edited_index(dir, [](Xapian::WritableDatabase&) {});
+    const std::string generation = *otiose::detail::current_generation(index);
+    const std::string path = generation + "/" + otiose::detail::kFacetsFile;
+    std::string bytes = otiose::test::read_file(path);
+    REQUIRE(bytes.rfind(otiose::detail::kFacetsMagic, 0) == 0);
+    bytes.resize(bytes.size() - 7);
+    otiose::test::write_file(path, bytes);
+    if (restamped) otiose::detail::write_table_sums(generation, *otiose::Env::Default());
+    otiose::Searcher searcher(index);
+    otiose::SearchOptions grouped;
+    grouped.group = true;
+    try {
+      (void)searcher.search("manager", grouped);
+      FAIL("no error");
+    } catch (const otiose::Error& e) {
+      CHECK(e.kind() == otiose::ErrorKind::kIndex);
+      CHECK_THAT(e.what(), Catch::Contains(otiose::detail::kFacetsFile) &&
+                               Catch::Contains(restamped ? "not a facet table" : "damaged"));
+    }
+  }
+}
+
 TEST_CASE("damaged index: synonyms of another JSON shape are an index error, not a json one") {
   TempDir dir;
   std::string index = edited_index(dir, [](Xapian::WritableDatabase& db) {

@@ -249,9 +249,34 @@ std::vector<std::string> ranked_by_value(const std::string& generation, const st
   return out;
 }
 
+// How many documents' facet values the generation's facet table does not
+// hold as their values (a docid with no document: an empty entry).
+std::size_t facet_table_misses(const std::string& generation) {
+  Xapian::Database db(generation + "/xapian");
+  const std::string bytes = otiose::test::read_file(generation + "/" + otiose::detail::kFacetsFile);
+  const auto table = otiose::detail::FacetTable::view(bytes);
+  REQUIRE(table);
+  std::size_t misses = 0;
+  for (Xapian::docid id = 1; id <= db.get_lastdocid() + 1; ++id) {
+    std::optional<std::string> want;
+    if (id <= db.get_lastdocid()) {
+      try {
+        want = db.get_document(id).get_value(otiose::detail::kSlotFacets);
+      } catch (const Xapian::DocNotFoundError&) {
+        want = "";
+      }
+    }
+    const auto got = table->value(id);
+    if (got.has_value() != want.has_value() || (got && *got != *want)) ++misses;
+  }
+  return misses;
+}
+
 }  // namespace
 
-TEST_CASE("equal scores come in the tie order, from a fresh build and after edits") {
+TEST_CASE(
+    "equal scores come in the tie order, and the facet table holds every value, fresh and after "
+    "edits") {
   TempDir dir;
   otiose::test::write_file(dir / "c.jsonl", otiose::test::generated_corpus(760, "Tiemarker"));
   auto corpus = otiose::load_corpus({dir / "c.jsonl"});
@@ -265,6 +290,7 @@ TEST_CASE("equal scores come in the tie order, from a fresh build and after edit
   auto first = otiose::write_index(records, dir / "index", o);
   CHECK(out_of_tie_order(first.generation) == 0);
   CHECK(marked_in(first.generation).empty());
+  CHECK(facet_table_misses(first.generation) == 0);
 
   // Edits: 60 specimens added, 10 removed; 20 taglines and 20 complaints
   // of other lengths (a role re-added at the end; a quote rewritten at its
@@ -284,6 +310,7 @@ TEST_CASE("equal scores come in the tie order, from a fresh build and after edit
   CHECK(marked.count("Qgen-5#complaint-1"));        // rewritten in place
   CHECK(marked.count("Qgen-759#salary-1"));         // new
   CHECK(out_of_tie_order(edited.generation) == 0);
+  CHECK(facet_table_misses(edited.generation) == 0);  // removed documents: empty entries
   auto fresh_options = o;
   fresh_options.rebuild = true;
   TempDir fresh;
