@@ -11,6 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -732,6 +735,11 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
     // The records' JSON is in the documents now: what the model's build
     // would otherwise hold on top of its own peak.
     std::vector<std::string>().swap(plan.jsons);
+#if defined(__GLIBC__)
+    // And what the Xapian step freed goes back to the system: glibc keeps
+    // it in the heap, under the model's peak (463 -> 436 MB at 10,000).
+    ::malloc_trim(0);
+#endif
 
     // Step 4: the similarity model, and the sums readers check the tables
     // against before Xapian reads them.
