@@ -93,10 +93,10 @@ class Counts {
 
 // Counts each matching document in this process: cheaper than Xapian's
 // ValueCountMatchSpy (no map of strings), which the remote backend needs
-// instead (xapian-tcpsrv knows only Xapian's own spies).
-// A document's value comes from the generation's facet table, an array
-// entry, where it has one (a value read is a B-tree lookup and a chunk
-// decoded: most of a grouped search's count).
+// instead (xapian-tcpsrv knows only Xapian's own spies). A document's value
+// comes from the generation's facet table, an array entry, where it has one
+// (a value read is a B-tree lookup and a chunk decoded: most of a grouped
+// search's count).
 class CountingSpy : public Xapian::MatchSpy {
  public:
   CountingSpy(Counts& counts, const detail::FacetTable* table) : counts_(counts), table_(table) {}
