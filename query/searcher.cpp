@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
-#include <unordered_map>
+#include <vector>
 
 #include "base/text.h"
 #include "layout/layout.h"
@@ -32,6 +32,53 @@ namespace {
 // What a search counts of its matching documents from their facet values
 // (layout.h, kSlotFacets): one value a document serves the four facets and
 // the grouped counts (each specimen's matches).
+// Matching documents by their specimen's owner hash (never 0): open
+// addressing in two flat arrays, since a broad query adds every match and
+// a node-based map allocated for each new specimen.
+class OwnerCounts {
+ public:
+  void add(std::uint64_t h, std::size_t n) {
+    if (2 * (size_ + 1) > keys_.size()) grow();
+    std::size_t i = slot(h);
+    if (keys_[i] == 0) {
+      keys_[i] = h;
+      ++size_;
+    }
+    counts_[i] += n;
+  }
+  // 0 for a hash never added.
+  std::size_t of(std::uint64_t h) const {
+    if (keys_.empty()) return 0;
+    const std::size_t i = slot(h);
+    return keys_[i] == h ? counts_[i] : 0;
+  }
+  std::size_t size() const { return size_; }
+
+ private:
+  std::size_t slot(std::uint64_t h) const {
+    const std::size_t mask = keys_.size() - 1;
+    std::size_t i = static_cast<std::size_t>(h) & mask;
+    while (keys_[i] != 0 && keys_[i] != h) i = (i + 1) & mask;
+    return i;
+  }
+  void grow() {
+    std::vector<std::uint64_t> keys = std::move(keys_);
+    std::vector<std::size_t> counts = std::move(counts_);
+    keys_.assign(keys.empty() ? 64 : 2 * keys.size(), 0);
+    counts_.assign(keys_.size(), 0);
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (keys[i] != 0) {
+        const std::size_t j = slot(keys[i]);
+        keys_[j] = keys[i];
+        counts_[j] = counts[i];
+      }
+  }
+
+  std::vector<std::uint64_t> keys_;  // 0: an empty slot; a power of two long
+  std::vector<std::size_t> counts_;
+  std::size_t size_ = 0;
+};
+
 class Counts {
  public:
   Counts(bool owners, bool kinds) : count_owners_(owners), count_kinds_(kinds) {}
@@ -44,7 +91,7 @@ class Counts {
     if (v[1] >= '0' && v[1] < '0' + static_cast<char>(std::size(salary_))) salary_[v[1] - '0'] += n;
     if (v[2] >= '0' && v[2] < '0' + static_cast<char>(std::size(risk_))) risk_[v[2] - '0'] += n;
     if (count_owners_)
-      if (std::uint64_t h = detail::facet_owner(v)) owners_[h] += n;
+      if (std::uint64_t h = detail::facet_owner(v)) owners_.add(h, n);
     if (count_kinds_ && v.size() > detail::kFacetKindAt) {
       std::string_view kind = v.substr(detail::kFacetKindAt);
       auto it = kinds_.find(kind);
@@ -57,8 +104,7 @@ class Counts {
   std::size_t specimens() const { return owners_.size(); }
   // The matching documents of `slug` (at least the hit itself).
   std::size_t of(std::string_view slug) const {
-    auto it = owners_.find(detail::owner_hash(slug));
-    return it == owners_.end() ? 1 : it->second;
+    return std::max<std::size_t>(1, owners_.of(detail::owner_hash(slug)));
   }
 
   // type, kind, salary, flight_risk; values by name, bands low to high,
@@ -88,7 +134,7 @@ class Counts {
   std::size_t salary_[std::size(detail::kSalaryBands)] = {};
   std::size_t risk_[std::size(detail::kRiskBands)] = {};
   std::map<std::string, std::size_t, std::less<>> kinds_;
-  std::unordered_map<std::uint64_t, std::size_t> owners_;
+  OwnerCounts owners_;
 };
 
 // Counts each matching document in this process: cheaper than Xapian's

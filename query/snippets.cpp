@@ -118,13 +118,22 @@ std::string escape_html(std::string_view s) {
 }
 
 // `s` with each byte of `bytes` replaced by `with(byte)`, the text between
-// copied in runs.
+// copied in runs. Not find_first_of, which calls memchr on `bytes` for every
+// byte of `s`: one byte is found with memchr, two with a table.
 template <typename F>
-std::string replace_bytes(const std::string& s, const char* bytes, F with) {
+std::string replace_bytes(const std::string& s, std::string_view bytes, F with) {
+  bool special[256] = {};
+  for (char c : bytes) special[static_cast<unsigned char>(c)] = true;
+  auto next = [&](std::size_t from) {
+    if (bytes.size() == 1) return s.find(bytes[0], from);
+    for (; from < s.size(); ++from)
+      if (special[static_cast<unsigned char>(s[from])]) return from;
+    return std::string::npos;
+  };
   std::string out;
   out.reserve(s.size() + s.size() / 8);
   std::size_t from = 0;
-  for (std::size_t at; (at = s.find_first_of(bytes, from)) != std::string::npos; from = at + 1) {
+  for (std::size_t at; (at = next(from)) != std::string::npos; from = at + 1) {
     out.append(s, from, at - from);
     out += with(s[at]);
   }
@@ -162,14 +171,28 @@ std::string marked_cut(const std::string& text, const std::vector<std::string>& 
     if (space != std::string::npos && space > first) to = space;
   }
   std::string out = from > 0 ? kEllipsis : "";
+  auto append = [&](std::size_t at, std::size_t n) {
+    const std::string_view piece = std::string_view(text).substr(at, n);
+    if (o.html)
+      out += escape_html(piece);
+    else
+      out += piece;
+  };
+  std::size_t plain = from;  // the start of the unmarked run not yet copied
   for (std::size_t i = from; i < to;) {
-    std::size_t n = starts_word(i);
-    std::size_t next = n ? i + n : i + 1;
-    std::string piece = text.substr(i, next - i);
-    if (o.html) piece = escape_html(piece);
-    out += n ? o.highlight_start + piece + o.highlight_end : piece;
-    i = next;
+    const std::size_t n = starts_word(i);
+    if (n == 0) {
+      ++i;
+      continue;
+    }
+    append(plain, i - plain);
+    out += o.highlight_start;
+    append(i, n);
+    out += o.highlight_end;
+    i += n;
+    plain = i;
   }
+  append(plain, to > plain ? to - plain : 0);
   if (to < text.size()) out += kEllipsis;
   return out;
 }

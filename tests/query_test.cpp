@@ -467,6 +467,48 @@ TEST_CASE(
       "<b>Managing</b> the <b>managers</b>' <b>oversight</b>");
 }
 
+TEST_CASE("a field query's snippet is cut and marked here, each stored line a separate item") {
+  // Xapian's snippets do not look for a field's prefixed terms in plain
+  // text: the searcher cuts and marks those itself.
+  SnippetQuery sq("title:oversight");
+  auto words = otiose::detail::snippet_words(sq.query);
+  CHECK(words == std::vector<std::string>{"oversight"});
+  const std::string body = "Chief of Staff\nStrategic OVERSIGHT & <b>\nOversights, oversight";
+  otiose::SearchOptions text;
+  text.html = false;
+  text.highlight_start = "[";
+  text.highlight_end = "]";
+  CHECK(otiose::detail::make_snippet(sq.mset, body, words, sq.stemmer, text) ==
+        "Chief of Staff \xC2\xB7 Strategic [OVERSIGHT] & <b> \xC2\xB7 [Oversights], [oversight]");
+  otiose::SearchOptions html;
+  html.html = true;
+  CHECK(otiose::detail::make_snippet(sq.mset, body, words, sq.stemmer, html) ==
+        "Chief of Staff \xC2\xB7 Strategic <b>OVERSIGHT</b> &amp; &lt;b&gt; \xC2\xB7 "
+        "<b>Oversights</b>, <b>oversight</b>");
+  // A long text: about `snippet_length` bytes from a little before the
+  // first match, cut on spaces.
+  std::string filler;
+  for (int i = 0; i < 40; ++i) filler += "word" + std::to_string(i) + " ";
+  text.snippet_length = 60;
+  const std::string cut = otiose::detail::make_snippet(
+      sq.mset, filler + "the Oversight of " + filler, words, sq.stemmer, text);
+  CHECK(cut.find("[Oversight]") != std::string::npos);
+  CHECK(cut.rfind("\xE2\x80\xA6", 0) == 0);  // an ellipsis before
+  CHECK(cut.ends_with("\xE2\x80\xA6"));      // and after
+  CHECK(cut.size() < 100);
+}
+
+TEST_CASE("ascii_lower folds A-Z alone") {
+  std::string all;
+  for (int c = 1; c < 256; ++c) all += static_cast<char>(c);
+  const std::string folded = otiose::detail::ascii_lower(all);
+  REQUIRE(folded.size() == all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const char c = all[i];
+    CHECK(folded[i] == (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c));
+  }
+}
+
 TEST_CASE("a hit's value holds its fields whatever their lengths, and refuses damage") {
   using otiose::detail::HitValue;
   const std::string long_text(300, 'x');  // a length of two bytes
