@@ -163,7 +163,15 @@ struct CurrentIndex {
   bool same_settings = false;
   bool same_format = false;
   bool sharded = false;  // written whole every run
+  // Its documents, and those of them out of the tie order (kEditedTerm).
+  Xapian::doccount documents = 0, edited = 0;
 };
+
+// Whether so many of the current generation's documents are out of the tie
+// order that the next change rebuilds it (layout.h, kEditedShare).
+bool too_far_from_tie_order(const CurrentIndex& c) {
+  return c.edited > 0 && c.edited > c.documents / detail::kEditedShare;
+}
 
 std::string settings_hash(const IndexOptions& options) {
   nlohmann::json j;
@@ -229,6 +237,8 @@ CurrentIndex read_current(const std::string& index_dir, const std::string& setti
     Xapian::Database old(*c.generation + "/" + detail::kXapianDir);
     c.same_settings = old.get_metadata(detail::kMetaSettings) == settings;
     c.same_format = old.get_metadata(detail::kMetaFormat) == std::to_string(detail::kIndexFormat);
+    c.documents = old.get_doccount();
+    c.edited = old.get_termfreq(detail::kEditedTerm);
     // The slugs and the hashes, two value streams read side by side in
     // docid order: no document is opened.
     auto hash = old.valuestream_begin(detail::kSlotContentHash);
@@ -516,7 +526,9 @@ void write_edits(const std::vector<LoadedRecord>& records, const Plan& plan,
   detail::DocumentMaker maker;
   detail::SpellingCounts spelling;  // what the copy holds, then this run's changes
   spelling.load(db, db_dir);
-  const std::size_t total = report.added + report.updated + report.removed;
+  // The specimens written: every one in a rebuild.
+  const std::size_t total =
+      plan.rebuild ? records.size() : report.added + report.updated + report.removed;
   std::size_t done = 0;
   auto tick = [&] {
     ++done;
@@ -673,16 +685,22 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
                     std::to_string(options.shards) + " shards: name one HOST:PORT a shard");
   const CurrentIndex current = read_current(index_dir, settings, options.rebuild);
   // An index written in an older layout, or sharded, is rewritten whole.
-  const bool rebuild = options.rebuild || !current.generation || !current.same_format ||
-                       current.sharded || options.shards > 0;
-  report.rebuilt = rebuild;
+  bool rebuild = options.rebuild || !current.generation || !current.same_format ||
+                 current.sharded || options.shards > 0;
   Plan plan = plan_changes(records, current, rebuild, options.threads, report);
-  if (!rebuild && report.added == 0 && report.updated == 0 && report.removed == 0 &&
-      current.same_settings) {
+  const bool changed = report.added > 0 || report.updated > 0 || report.removed > 0;
+  if (!rebuild && !changed && current.same_settings) {
     report.generation = *current.generation;
     report.seconds = seconds_since(start);
     return report;
   }
+  if (!rebuild && too_far_from_tie_order(current)) {
+    // Written whole; the report keeps what changed since the current one.
+    IndexReport whole;
+    plan = plan_changes(records, current, true, options.threads, whole);
+    rebuild = true;
+  }
+  report.rebuilt = rebuild;
 
   // Step 6, from now on beside the rest: the generation this run replaces
   // is kept for readers that still have it open; older ones go.

@@ -323,7 +323,7 @@ TEST_CASE(
   for (const char* q :
        {"synergy", "roadmap stakeholder", "cloud OR cadence", "\"sprint backlog\"", "tiemarker"}) {
     for (bool group : {false, true}) {
-      for (std::size_t offset : {0, 13}) {
+      for (std::size_t offset : {std::size_t{0}, std::size_t{13}}) {
         INFO(q << (group ? " grouped" : " flat") << " from " << offset);
         otiose::SearchOptions so;
         so.group = group;
@@ -394,6 +394,55 @@ TEST_CASE("an edit rewrites the documents it changes, and holds what a rebuild h
   CHECK(written.size() > 4);
   CHECK(marked_in(edited.generation) == written);
   CHECK(marked_in(rebuilt.generation).empty());
+}
+
+TEST_CASE("once a twentieth of the documents are out of the tie order, the next change rebuilds") {
+  TempDir dir;
+  otiose::test::write_file(dir / "c.jsonl", otiose::test::generated_corpus(80, "Tidier"));
+  auto corpus = otiose::load_corpus({dir / "c.jsonl"});
+  REQUIRE(corpus.error_count() == 0);
+  auto records = corpus.records;
+  auto first = otiose::write_index(records, dir / "index", options());
+  const auto documents = Xapian::Database(first.generation + "/xapian").get_doccount();
+  // A salary rewrites every document of its specimen: a little over one
+  // document in kEditedShare after `n` such edits.
+  const std::size_t share = documents / otiose::detail::kEditedShare;
+  const std::size_t per_specimen = documents / records.size();
+  const std::size_t n = share / per_specimen + 1;  // n * per_specimen > share
+  auto salary_edits = [&](std::size_t from, std::size_t count) {
+    for (std::size_t i = from; i < from + count; ++i) *records[i].record.salary->average += 1;
+  };
+  salary_edits(0, n - 1);  // not more than the share
+  auto under = otiose::write_index(records, dir / "index", options());
+  REQUIRE_FALSE(under.rebuilt);
+  CHECK(marked_in(under.generation).size() <= share);
+  salary_edits(n - 1, 1);
+  auto still = otiose::write_index(records, dir / "index", options());
+  CHECK_FALSE(still.rebuilt);  // the current generation was within the share
+  CHECK(marked_in(still.generation).size() > share);
+
+  // Nothing changed: nothing written, whatever the share.
+  auto same = otiose::write_index(records, dir / "index", options());
+  CHECK_FALSE(same.written);
+  CHECK(same.generation == still.generation);
+
+  // The next change: written whole, back in the tie order, and the report
+  // still says what changed.
+  records[n].record.tagline += " and more";
+  auto tidied = otiose::write_index(records, dir / "index", options());
+  CHECK(tidied.rebuilt);
+  CHECK(tidied.written);
+  CHECK(tidied.updated == 1);
+  CHECK(tidied.added == 0);
+  CHECK(tidied.unchanged == records.size() - 1);
+  CHECK(marked_in(tidied.generation).empty());
+  CHECK(out_of_tie_order(tidied.generation) == 0);
+  CHECK(facet_table_misses(tidied.generation) == 0);
+  auto o = options();
+  o.rebuild = true;
+  TempDir fresh;
+  auto reference = otiose::write_index(records, fresh / "index", o);
+  CHECK(documents_of(tidied.generation) == documents_of(reference.generation));
 }
 
 TEST_CASE("a second writer is refused with the first one's PID") {
