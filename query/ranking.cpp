@@ -1,5 +1,6 @@
 #include "query/ranking.h"
 
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -44,15 +45,18 @@ Page::Page(Xapian::Database& db, const Xapian::Query& query, const Ranking& rank
   struct Head {  // the next hit of a part
     Xapian::doccount i = 0;
     double weight = 0;
-    std::string order;
+    std::optional<std::string> order;  // read only to break a tie
   };
   Head heads[2];
   auto load = [&](std::size_t part) {
     Head& h = heads[part];
-    if (h.i >= parts_[part].size()) return;
-    const Xapian::MSetIterator m = parts_[part][h.i];
-    h.weight = m.get_weight();
-    h.order = m.get_document().get_value(kSlotOrder);
+    h.order.reset();
+    if (h.i < parts_[part].size()) h.weight = parts_[part][h.i].get_weight();
+  };
+  auto order = [&](std::size_t part) -> const std::string& {
+    Head& h = heads[part];
+    if (!h.order) h.order = parts_[part][h.i].get_document().get_value(kSlotOrder);
+    return *h.order;
   };
   load(0);
   load(1);
@@ -63,7 +67,7 @@ Page::Page(Xapian::Database& db, const Xapian::Query& query, const Ranking& rank
     if (!a && !b) break;
     const std::size_t part =
         !b || (a && (heads[0].weight != heads[1].weight ? heads[0].weight > heads[1].weight
-                                                        : heads[0].order < heads[1].order))
+                                                        : order(0) < order(1)))
             ? 0
             : 1;
     const Xapian::doccount i = heads[part].i++;
