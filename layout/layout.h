@@ -208,7 +208,7 @@ std::string order_value(std::size_t length, std::string_view id);
 // numbers and is ranked by the value.
 inline constexpr char kEditedTerm[] = "XEDITED";
 // Ranking those apart costs every broad query a second match (about 12 %
-// at 10,000 specimens with a few dozen marked) and grows with them (p50
+// at 10,000 specimens with a dozen marked) and grows with them (p50
 // +29 % with one in twenty, +42 % with one in eight): when more than one
 // document in kEditedShare carries the mark, the next run that changes
 // anything rebuilds the generation whole, back in the tie order.

@@ -29,9 +29,6 @@ using nlohmann::json;
 
 namespace {
 
-// What a search counts of its matching documents from their facet values
-// (layout.h, kSlotFacets): one value a document serves the four facets and
-// the grouped counts (each specimen's matches).
 // Matching documents by their specimen's owner hash (never 0): open
 // addressing in two flat arrays, since a broad query adds every match and
 // a node-based map allocated for each new specimen.
@@ -79,6 +76,9 @@ class OwnerCounts {
   std::size_t size_ = 0;
 };
 
+// What a search counts of its matching documents from their facet values
+// (layout.h, kSlotFacets): one value a document serves the four facets and
+// the grouped counts (each specimen's matches).
 class Counts {
  public:
   Counts(bool owners, bool kinds) : count_owners_(owners), count_kinds_(kinds) {}
