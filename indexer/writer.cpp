@@ -699,6 +699,7 @@ IndexReport write_index(const std::vector<LoadedRecord>& records, const std::str
     IndexReport whole;
     plan = plan_changes(records, current, true, options.threads, whole);
     rebuild = true;
+    report.out_of_order = current.edited;
   }
   report.rebuilt = rebuild;
 

@@ -431,6 +431,8 @@ TEST_CASE("once a twentieth of the documents are out of the tie order, the next 
   records[n].record.tagline += " and more";
   auto tidied = otiose::write_index(records, dir / "index", options());
   CHECK(tidied.rebuilt);
+  CHECK(tidied.out_of_order == marked_in(still.generation).size());
+  CHECK(still.out_of_order == 0);
   CHECK(tidied.written);
   CHECK(tidied.updated == 1);
   CHECK(tidied.added == 0);

@@ -527,6 +527,23 @@ TEST_CASE("otiose-index tells the truth in a line: counts, plurals, a no-op, a n
       run_command(bin("otiose-index") + " " + (dir / "one.jsonl") + " --index " + (dir / "index"));
   CHECK(again.out.find("already up to date, nothing written") != std::string::npos);
   CHECK(again.out.find("documents/s") == std::string::npos);
+  // An edit leaves what it writes out of the order equal scores are shown
+  // in; the next change after more than a twentieth is a rebuild, and says so.
+  auto edit = [&](const char* tagline, const char* flags) {
+    otiose::test::write_file(dir / "one.jsonl", std::string(R"({"slug": "a", "title": "A", )") +
+                                                    R"("tagline": ")" + tagline + "\"}\n");
+    return run_command(bin("otiose-index") + " " + (dir / "one.jsonl") + " --index " +
+                       (dir / "index") + flags);
+  };
+  Ran edited = edit("An a, edited.", "");
+  CHECK(edited.out.find(": 0 added, 1 updated, 0 removed, 0 unchanged\n") != std::string::npos);
+  Ran tidied = edit("An a, edited again.", "");
+  CHECK(tidied.out.find(": 0 added, 1 updated, 0 removed, 0 unchanged; rebuilt whole, as earlier "
+                        "edits had left 1 document out of order\n") != std::string::npos);
+  Ran after = edit("An a, once more.", " --json");
+  REQUIRE(after.status == 0);
+  CHECK(json::parse(after.out)["out_of_order"] == 0);
+  CHECK(json::parse(after.out)["rebuilt"] == false);
   // A file that is no corpus: 20 problems, then a count, not hundreds.
   Ran readme =
       run_command(bin("otiose-index") + " --check " + otiose::test::source_path("README.md"));

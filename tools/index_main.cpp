@@ -235,6 +235,7 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
                                   {"generation", r.generation},
                                   {"written", r.written},
                                   {"rebuilt", r.rebuilt},
+                                  {"out_of_order", r.out_of_order},
                                   {"specimens", r.specimens},
                                   {"quotes", r.quotes},
                                   {"documents", documents},
@@ -263,7 +264,12 @@ written; 2 usage; 4 the index is locked by another writer or damaged;
       if (r.written)
         std::cout << " in " << fixed(r.seconds, 2) << " s, " << fixed(rate, 0)
                   << " documents/s: " << r.added << " added, " << r.updated << " updated, "
-                  << r.removed << " removed, " << r.unchanged << " unchanged\n";
+                  << r.removed << " removed, " << r.unchanged << " unchanged"
+                  << (r.out_of_order
+                          ? "; rebuilt whole, as earlier edits had left " +
+                                count(r.out_of_order, "document", "documents") + " out of order"
+                          : std::string())
+                  << '\n';
       else
         std::cout << ": the index is already up to date, nothing written (" << fixed(r.seconds, 2)
                   << " s)\n";

@@ -71,6 +71,9 @@ struct IndexReport {
   std::size_t unchanged = 0;
   bool written = false;  // false: nothing changed, the current generation stays
   bool rebuilt = false;
+  // When it was earlier edits that made this run a rebuild: the documents
+  // they had left out of the order equal scores are shown in (README.md).
+  std::size_t out_of_order = 0;
   double seconds = 0;
   std::string generation;  // the generation directory now current
   ModelBuildStats model;   // when the model was rebuilt
