@@ -53,6 +53,11 @@ const std::initializer_list<std::initializer_list<const char*>> kCues = {{"as"},
 
 constexpr std::size_t kMaxNameTokens = 8;
 
+// Words of any kind a cue may pass over on its way to a role, beyond the
+// adjectives: a technology, a company, a glued word ("As a C++ Quality
+// Assurance Engineer", "as a Demodesk Customer Success Manager").
+constexpr int kFreeWords = 1;
+
 // The length of the cue at tokens[i], or 0.
 std::size_t cue_at(const std::vector<std::string>& tokens, std::size_t i) {
   for (const auto& cue : kCues) {
@@ -66,20 +71,55 @@ std::size_t cue_at(const std::vector<std::string>& tokens, std::size_t i) {
   return 0;
 }
 
-// The longest known name starting at tokens[p], seniority words inside it
-// skipped as name_key() skips them; no owners when there is none.
+// tokens[begin, end) as name_key() folds a name: seniority words dropped,
+// but for a last "lead" after another word, which is the role ("Product
+// Lead" is not "Product").
+std::string span_key(const std::vector<std::string>& tokens, std::size_t begin, std::size_t end) {
+  std::string key;
+  for (std::size_t q = begin; q < end; ++q) {
+    if (one_of(tokens[q], kSeniority) && !(q + 1 == end && tokens[q] == "lead" && !key.empty()))
+      continue;
+    if (!key.empty()) key += ' ';
+    key += tokens[q];
+  }
+  return key;
+}
+
+// The owners of tokens[begin, end) as a name (a trailing plural 's'
+// allowed), with its key.
+SelfMention name_at(const std::vector<std::string>& tokens, std::size_t begin, std::size_t end,
+                    const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup) {
+  std::string key = span_key(tokens, begin, end);
+  if (key.empty()) return {};
+  auto owners = lookup(key);
+  if (owners.empty() && key.size() > 1 && key.back() == 's')
+    owners = lookup(key.substr(0, key.size() - 1));
+  if (owners.empty()) return {};
+  return {std::move(key), std::move(owners)};
+}
+
+// The longest known name starting at tokens[p]; no owners when there is
+// none.
 SelfMention longest_name(
     const std::vector<std::string>& tokens, std::size_t p,
     const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup) {
   SelfMention best;
-  std::string key;
-  for (std::size_t q = p; q < tokens.size() && q < p + kMaxNameTokens; ++q) {
-    if (one_of(tokens[q], kSeniority)) continue;
-    key += (key.empty() ? "" : " ") + tokens[q];
-    auto owners = lookup(key);
-    if (owners.empty() && key.size() > 1 && key.back() == 's')
-      owners = lookup(key.substr(0, key.size() - 1));
-    if (!owners.empty()) best = {key, std::move(owners)};
+  for (std::size_t end = p + 1; end <= tokens.size() && end <= p + kMaxNameTokens; ++end) {
+    SelfMention found = name_at(tokens, p, end, lookup);
+    if (!found.owners.empty()) best = std::move(found);
+  }
+  return best;
+}
+
+// The longest known name ending just before tokens[end]; no owners when
+// there is none.
+SelfMention longest_name_before(
+    const std::vector<std::string>& tokens, std::size_t end,
+    const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup) {
+  SelfMention best;
+  for (std::size_t n = 1; n <= end && n <= kMaxNameTokens; ++n) {
+    SelfMention found = name_at(tokens, end - n, end, lookup);
+    if (!found.owners.empty()) best = std::move(found);
   }
   return best;
 }
@@ -126,13 +166,8 @@ std::vector<std::string> name_tokens(std::string_view text) {
 }
 
 std::string name_key(std::string_view name) {
-  std::string key;
-  for (const auto& t : name_tokens(name)) {
-    if (one_of(t, kSeniority)) continue;
-    if (!key.empty()) key += ' ';
-    key += t;
-  }
-  return key;
+  const std::vector<std::string> tokens = name_tokens(name);
+  return span_key(tokens, 0, tokens.size());
 }
 
 std::vector<SelfMention> self_mentions(
@@ -146,17 +181,25 @@ std::vector<SelfMention> self_mentions(
     std::size_t p = i + n;
     i = p - 1;  // a cue inside this one ("as" in "join us as") is the same naming
     if (p < tokens.size() && one_of(tokens[p], kArticles)) ++p;
-    // The first place from which a known name starts, skipping adjectives
-    // and seniority words ("an experienced senior technical writer": the
-    // name may itself start with one, as "technical writer" does).
-    for (; p < tokens.size(); ++p) {
+    // The first place from which a known name starts, skipping adjectives,
+    // seniority words ("an experienced senior technical writer": the name
+    // may itself start with one, as "technical writer" does) and
+    // kFreeWords others.
+    for (int free = kFreeWords; p < tokens.size(); ++p) {
       SelfMention found = longest_name(tokens, p, lookup);
       if (!found.owners.empty()) {
         out.push_back(std::move(found));
         break;
       }
-      if (!one_of(tokens[p], kSeniority) && !one_of(tokens[p], kAdjectives)) break;
+      if (!one_of(tokens[p], kSeniority) && !one_of(tokens[p], kAdjectives) && free-- == 0) break;
     }
+  }
+  // The role as the subject of what the job does: "The Customer Support
+  // Engineer will be responsible for...".
+  for (std::size_t w = 1; w < tokens.size(); ++w) {
+    if (tokens[w] != "will") continue;
+    SelfMention found = longest_name_before(tokens, w, lookup);
+    if (!found.owners.empty()) out.push_back(std::move(found));
   }
   return out;
 }

@@ -289,16 +289,20 @@ TEST_CASE("SYSTEM MATCH % between specimens is symmetric, monotonic in the cosin
   CHECK(by_cosine.front().second <= 5);
 }
 
-TEST_CASE("name keys fold titles, and self-mentions need a cue") {
+TEST_CASE("name keys fold titles, and self-mentions need a cue or 'will'") {
   using otiose::detail::name_key;
   CHECK(name_key("Senior Front-End Developer") == "frontend developer");
   CHECK(name_key("Node.js Developer") == "nodejs developer");
   CHECK(name_key("Certified ScrumMaster (CSM)") == "certified scrummaster");
   CHECK(name_key("Lead") == "");
   CHECK(name_key("Head of Engineering") == "head of engineering");
+  // A last "lead" is the role, not its seniority.
+  CHECK(name_key("Senior Product Lead") == "product lead");
+  CHECK(name_key("Lead Product Manager") == "product manager");
   auto lookup = [](const std::string& key) -> std::vector<std::uint32_t> {
     if (key == "technical writer") return {7};
     if (key == "product manager") return {3};
+    if (key == "product lead") return {4};
     return {};
   };
   struct Case {
@@ -312,6 +316,14 @@ TEST_CASE("name keys fold titles, and self-mentions need a cue") {
       {"You will partner with product managers and technical writers.", {}},
       {"Join us as our next Product Manager (Payments).", {"product manager"}},
       {"The product manager owns the roadmap.", {}},
+      // One word of any kind between the cue and the role, not two.
+      {"As a Demodesk technical writer, you own the docs.", {"technical writer"}},
+      {"As a Berlin based technical writer, you own the docs.", {}},
+      {"We are hiring a Product Lead.", {"product lead"}},
+      {"As a product company, we ship.", {}},
+      // The role as the subject of the job's duties.
+      {"The Senior Technical Writer will own the docs.", {"technical writer"}},
+      {"You will own the docs; product managers review them.", {}},
   };
   for (const auto& k : cases) {
     INFO(k.text);
