@@ -26,6 +26,12 @@ struct ModelView {
   const double* top_val = nullptr;
   const std::uint64_t* text_sums = nullptr;  // n: checksum() of each specimen_text()
   const std::uint32_t* row_count = nullptr;  // parallel to row_idx: the term's count
+  // Each specimen's word pairs (model_format.h, kPairKeys) and their counts.
+  std::size_t pairs = 0, pair_nnz = 0;
+  const std::uint64_t* pair_keys = nullptr;
+  const std::uint64_t* pair_row_ptr = nullptr;
+  const std::uint32_t* pair_row_idx = nullptr;
+  const std::uint32_t* pair_row_count = nullptr;
 
   std::string_view slug(std::size_t i) const;
   std::string_view term(std::size_t t) const;

@@ -52,10 +52,13 @@ void run_on(unsigned threads, F work) {
 }
 
 // Term counts per document, each term numbered once: a document holds
-// (id, count) pairs, so the steps after counting look no string up.
+// (id, count) pairs, so the steps after counting look no string up; and
+// its word pairs said at least kPairMinCount times, as (pair_key() of the
+// two ids, count).
 struct Counted {
   std::vector<std::string> terms;  // by id
   std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> docs;
+  std::vector<std::vector<std::pair<std::uint64_t, std::uint32_t>>> pairs;
 };
 
 // Numbers terms in the order it first meets them.
@@ -79,6 +82,36 @@ class TermIds {
   std::unordered_map<std::string, std::uint32_t> ids_;
   std::vector<const std::string*> terms_;  // by id; the map's nodes do not move
 };
+
+// Appends each value of `sorted` found `least` times or more, with its
+// count.
+template <typename T>
+void run_lengths(const std::vector<T>& sorted, std::uint32_t least,
+                 std::vector<std::pair<T, std::uint32_t>>& out) {
+  for (std::size_t i = 0, j; i < sorted.size(); i = j) {
+    for (j = i + 1; j < sorted.size() && sorted[j] == sorted[i];) ++j;
+    if (j - i >= least) out.emplace_back(sorted[i], static_cast<std::uint32_t>(j - i));
+  }
+}
+
+// A text's term counts, its terms numbered by `ids`, and its word pairs
+// (stop words removed first) said at least kPairMinCount times.
+void count_text(const std::string& text, const TfidfConfig& config,
+                const std::unordered_set<std::string>& stop_words, TermIds& ids,
+                std::vector<std::pair<std::uint32_t, std::uint32_t>>& terms,
+                std::vector<std::pair<std::uint64_t, std::uint32_t>>& pairs) {
+  std::vector<std::uint32_t> sequence;
+  for (const auto& token : tokenize(text, config.lowercase))
+    if (!stop_words.count(token)) sequence.push_back(ids.id(token));
+  std::vector<std::uint64_t> keys;
+  keys.reserve(sequence.size());
+  for (std::size_t i = 1; i < sequence.size(); ++i)
+    keys.push_back(detail::pair_key(sequence[i - 1], sequence[i]));
+  std::sort(sequence.begin(), sequence.end());
+  run_lengths(sequence, 1, terms);
+  std::sort(keys.begin(), keys.end());
+  run_lengths(keys, detail::kPairMinCount, pairs);
+}
 
 // What an edit takes from the model it replaces: the counts of every
 // specimen whose text is the one that model counted (the same checksum of
@@ -111,6 +144,15 @@ Reuse reuse_from(const detail::ModelView* old, const std::vector<const Record*>&
     if (old->row_ptr[i + 1] < old->row_ptr[i]) return r;
   for (std::size_t p = 0; p < old->nnz; ++p)
     if (old->row_idx[p] >= old->terms || old->row_count[p] == 0) return r;
+  if (old->pair_row_ptr[0] != 0 || old->pair_row_ptr[old->n] != old->pair_nnz) return r;
+  for (std::size_t i = 0; i < old->n; ++i)
+    if (old->pair_row_ptr[i + 1] < old->pair_row_ptr[i]) return r;
+  for (std::size_t p = 0; p < old->pair_nnz; ++p)
+    if (old->pair_row_idx[p] >= old->pairs || old->pair_row_count[p] < detail::kPairMinCount)
+      return r;
+  for (std::size_t q = 0; q < old->pairs; ++q)
+    if ((old->pair_keys[q] >> 32) >= old->terms || (old->pair_keys[q] & 0xFFFFFFFFu) >= old->terms)
+      return r;
   r.old = old;
   r.row.assign(records.size(), -1);
   for (std::size_t i = 0, j = 0; i < records.size() && j < old->n;) {
@@ -137,6 +179,7 @@ Counted count_documents(const std::vector<const Record*>& records, const TfidfCo
   const detail::ModelView* old = reuse.old;
   Counted out;
   out.docs.resize(records.size());
+  out.pairs.resize(records.size());
   sums.resize(records.size());
   std::vector<TermIds> local(threads);
   std::vector<std::uint32_t> counted_by(records.size(), 0);
@@ -153,10 +196,12 @@ Counted count_documents(const std::vector<const Record*>& records, const TfidfCo
         doc.reserve(old->row_ptr[r + 1] - old->row_ptr[r]);
         for (std::uint64_t p = old->row_ptr[r]; p < old->row_ptr[r + 1]; ++p)
           doc.emplace_back(old->row_idx[p], old->row_count[p]);
+        for (std::uint64_t p = old->pair_row_ptr[r]; p < old->pair_row_ptr[r + 1]; ++p)
+          out.pairs[i].emplace_back(old->pair_keys[old->pair_row_idx[p]], old->pair_row_count[p]);
         counted_by[i] = threads;  // numbered already
         continue;
       }
-      local[me].add(detail::count_terms(text, config, stop_words), out.docs[i]);
+      count_text(text, config, stop_words, local[me], out.docs[i], out.pairs[i]);
       counted_by[i] = me;
     }
   });
@@ -197,9 +242,17 @@ Counted count_documents(const std::vector<const Record*>& records, const TfidfCo
       ++stats.counts_kept;
       continue;
     }
-    for (auto& [id, count] : out.docs[i]) id = to_global[counted_by[i]][id];
+    const std::vector<std::uint32_t>& global = to_global[counted_by[i]];
+    for (auto& [id, count] : out.docs[i]) id = global[id];
+    for (auto& [key, count] : out.pairs[i])
+      key = detail::pair_key(global[key >> 32], global[key & 0xFFFFFFFFu]);
   }
   return out;
+}
+
+// A term's IDF among n documents, df of which have it.
+double idf_of(double df, double n, bool smooth) {
+  return smooth ? std::log((n + 1.0) / (df + 1.0)) + 1.0 : std::log(n / df) + 1.0;
 }
 
 struct Vocabulary {
@@ -233,8 +286,7 @@ Vocabulary build_vocabulary(const Counted& counted, const TfidfConfig& config) {
   for (std::size_t t = 0; t < kept.size(); ++t) {
     v.terms.push_back(counted.terms[kept[t]]);
     v.of_id[kept[t]] = static_cast<std::int64_t>(t);
-    double d = df[kept[t]];
-    v.idf[t] = config.smooth_idf ? std::log((dn + 1.0) / (d + 1.0)) + 1.0 : std::log(dn / d) + 1.0;
+    v.idf[t] = idf_of(df[kept[t]], dn, config.smooth_idf);
   }
   return v;
 }
@@ -284,6 +336,92 @@ RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& c
     }
   });
   return rows;
+}
+
+// Step 3b: the ad matcher's word pairs (model_format.h, kPairKeys): the
+// pairs of vocabulary terms, their IDF over the specimens that keep them,
+// and each specimen's pairs weighted as its terms are (`rows` and `counts`
+// from tfidf_rows) and l2-normalised together with them. Frees the counted
+// pairs.
+struct PairPart {
+  std::vector<std::uint64_t> keys;  // sorted
+  std::vector<double> idf;
+  std::vector<double> uni_scale;  // per specimen: its stored vector's norm in the joint one
+  // By specimen: pair indices, ascending, and counts.
+  std::vector<std::uint64_t> row_ptr;
+  std::vector<std::uint32_t> row_idx, row_count;
+  // By pair: specimen indices, ascending, and weights in the joint vector.
+  std::vector<std::uint64_t> col_ptr;
+  std::vector<std::uint32_t> col_idx;
+  std::vector<double> col_val;
+};
+
+PairPart pair_part(Counted& counted, const Vocabulary& v, const RowMatrix& rows,
+                   const std::vector<std::uint32_t>& counts, const TfidfConfig& config) {
+  const std::size_t n = counted.pairs.size();
+  PairPart part;
+  for (auto& doc : counted.pairs) {
+    std::size_t kept = 0;
+    for (const auto& [key, count] : doc) {
+      const std::int64_t a = v.of_id[key >> 32], b = v.of_id[key & 0xFFFFFFFFu];
+      if (a >= 0 && b >= 0)
+        doc[kept++] = {
+            detail::pair_key(static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b)), count};
+    }
+    doc.resize(kept);
+    std::sort(doc.begin(), doc.end());
+    for (const auto& entry : doc) part.keys.push_back(entry.first);
+  }
+  std::sort(part.keys.begin(), part.keys.end());
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> df;
+  run_lengths(part.keys, 1, df);
+  part.keys.clear();
+  for (const auto& [key, d] : df) {
+    part.keys.push_back(key);
+    part.idf.push_back(idf_of(d, static_cast<double>(n), config.smooth_idf));
+  }
+  part.row_ptr.assign(1, 0);
+  part.uni_scale.resize(n);
+  std::vector<double> row_val;
+  std::vector<std::uint64_t> col_count(part.keys.size() + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    // The norm tfidf_rows() divided the row by, summed in the same order.
+    double norm = 0;
+    for (auto p = rows.outerIndexPtr()[i]; p < rows.outerIndexPtr()[i + 1]; ++p) {
+      const double w = detail::tf_weight(counts[static_cast<std::size_t>(p)], config.sublinear_tf) *
+                       v.idf[static_cast<std::size_t>(rows.innerIndexPtr()[p])];
+      norm += w * w;
+    }
+    double joint = norm;
+    const std::size_t first = row_val.size();
+    for (const auto& [key, count] : counted.pairs[i]) {
+      auto q = static_cast<std::size_t>(std::lower_bound(part.keys.begin(), part.keys.end(), key) -
+                                        part.keys.begin());
+      const double w = detail::tf_weight(count, config.sublinear_tf) * part.idf[q];
+      joint += w * w;
+      part.row_idx.push_back(static_cast<std::uint32_t>(q));
+      part.row_count.push_back(count);
+      row_val.push_back(w);
+      ++col_count[q + 1];
+    }
+    std::vector<std::pair<std::uint64_t, std::uint32_t>>().swap(counted.pairs[i]);
+    joint = std::sqrt(joint);
+    part.uni_scale[i] = joint > 0 ? std::sqrt(norm) / joint : 0.0;
+    for (std::size_t e = first; e < row_val.size(); ++e) row_val[e] /= joint;
+    part.row_ptr.push_back(row_val.size());
+  }
+  // The same entries by pair: rows in order, so each column ascends.
+  for (std::size_t q = 0; q < part.keys.size(); ++q) col_count[q + 1] += col_count[q];
+  part.col_ptr = col_count;
+  part.col_idx.resize(row_val.size());
+  part.col_val.resize(row_val.size());
+  for (std::size_t i = 0; i < n; ++i)
+    for (auto e = part.row_ptr[i]; e < part.row_ptr[i + 1]; ++e) {
+      const auto at = col_count[part.row_idx[e]]++;
+      part.col_idx[at] = static_cast<std::uint32_t>(i);
+      part.col_val[at] = row_val[e];
+    }
+  return part;
 }
 
 // The terms in a large share of the specimens, which the all-pairs step
@@ -786,7 +924,7 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
                       const RowMatrix& rows, const ColMatrix& cols, const Neighbours& top,
                       const std::vector<double>& scale, const NameTable& names,
                       const OccupationPart& occ, const std::vector<std::uint64_t>& text_sums,
-                      const std::vector<std::uint32_t>& counts) {
+                      const std::vector<std::uint32_t>& counts, const PairPart& pairs) {
   const std::size_t n = records.size();
   const auto nnz = static_cast<std::size_t>(rows.nonZeros());
   // Sections are added by reference where the bytes are already as the
@@ -834,6 +972,15 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
   w.add_owned(detail::kCardTaglines, detail::string_table(taglines));
   w.add(detail::kTextSums, text_sums);
   w.add(detail::kRowCount, counts);
+  w.add(detail::kPairKeys, pairs.keys);
+  w.add(detail::kPairIdf, pairs.idf);
+  w.add(detail::kPairColPtr, pairs.col_ptr);
+  w.add(detail::kPairColIdx, pairs.col_idx);
+  w.add(detail::kPairColVal, pairs.col_val);
+  w.add(detail::kUniScale, pairs.uni_scale);
+  w.add(detail::kPairRowPtr, pairs.row_ptr);
+  w.add(detail::kPairRowIdx, pairs.row_idx);
+  w.add(detail::kPairRowCount, pairs.row_count);
   w.write(env, path, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(v.terms.size()), nnz,
           static_cast<std::uint32_t>(config.top_k));
 }
@@ -870,6 +1017,7 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
   const RowMatrix rows = tfidf_rows(counted, vocabulary, config, counts, threads);
   ColMatrix cols = rows;  // the same matrix by term: the inverted lists
   cols.makeCompressed();
+  const PairPart pairs = pair_part(counted, vocabulary, rows, counts, config);
   stats.specimens = records.size();
   stats.terms = vocabulary.terms.size();
   stats.nonzeros = static_cast<std::size_t>(rows.nonZeros());
@@ -893,7 +1041,8 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
 
   write_model_file(env ? *env : *Env::Default(), path, config, records, vocabulary, rows, cols, top,
                    scale_of(top), name_table(records),
-                   occupation_part(occupations, records, config, threads), text_sums, counts);
+                   occupation_part(occupations, records, config, threads), text_sums, counts,
+                   pairs);
   return stats;
 }
 

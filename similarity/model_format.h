@@ -55,10 +55,24 @@ enum SectionId : std::uint32_t {
   kCardTaglines,  // u32 offsets[n_docs + 1], then the taglines' bytes
   // What an edit needs to reuse an unchanged specimen's counts instead of
   // tokenizing it again (similarity/README.md, "Edits").
-  kTextSums,   // u64[n_docs]: checksum() of each specimen_text()
-  kRowCount,   // u32[nnz]: each kRowIdx term's count in that text
-  kBlockSums,  // u64 checksum of each kBlockSize bytes after the header
-  kSumSums,    // u64 checksum of each kBlockSize bytes of kBlockSums
+  kTextSums,  // u64[n_docs]: checksum() of each specimen_text()
+  kRowCount,  // u32[nnz]: each kRowIdx term's count in that text
+  // For the ad matcher alone: the word pairs each specimen's text says at
+  // least kPairMinCount times (stop words removed first, as scikit-learn's
+  // ngram_range=(1, 2) pairs words), as terms of their own. A specimen's
+  // vector for a pasted ad is its stored vector times kUniScale, joined by
+  // its pairs' weights: the two l2-normalised together.
+  kPairKeys,      // u64[n_pairs]: pair_key(first term, second term), ascending
+  kPairIdf,       // f64[n_pairs]: smooth IDF over the specimens that keep it
+  kPairColPtr,    // u64[n_pairs + 1]: CSC, specimens by pair
+  kPairColIdx,    // u32[pair_nnz] specimen indices, ascending within a column
+  kPairColVal,    // f64[pair_nnz]: the pair's weight in the joint vector
+  kUniScale,      // f64[n_docs]: the stored vector's norm in the joint one
+  kPairRowPtr,    // u64[n_docs + 1]: each specimen's pairs, for an edit
+  kPairRowIdx,    // u32[pair_nnz] pair indices, ascending within a row
+  kPairRowCount,  // u32[pair_nnz]: the pair's count in that text
+  kBlockSums,     // u64 checksum of each kBlockSize bytes after the header
+  kSumSums,       // u64 checksum of each kBlockSize bytes of kBlockSums
   kSectionCount = kSumSums,
 };
 

@@ -72,6 +72,17 @@ struct SimilarityModel::Impl {
   StringTable card_tagline_table;
   const std::uint64_t* text_sums = nullptr;  // what an edit reuses (ModelView)
   const std::uint32_t* row_count = nullptr;
+  // The ad matcher's word pairs (model_format.h, kPairKeys).
+  std::uint64_t n_pairs = 0, pair_nnz = 0;
+  const std::uint64_t* pair_keys = nullptr;
+  const double* pair_idf = nullptr;
+  const std::uint64_t* pair_col_ptr = nullptr;
+  const std::uint32_t* pair_col_idx = nullptr;
+  const double* pair_col_val = nullptr;
+  const double* uni_scale = nullptr;
+  const std::uint64_t* pair_row_ptr = nullptr;
+  const std::uint32_t* pair_row_idx = nullptr;
+  const std::uint32_t* pair_row_count = nullptr;
   detail::AdMatching ad;
   // The configuration, parsed the first time it is needed (a text to
   // vectorize): a process that reads stored lists does not pay for it.
@@ -219,25 +230,16 @@ struct SimilarityModel::Impl {
     return out;
   }
 
-  // The text's l2-normalised TF-IDF vector; `dampened` takes the square
-  // root of each count first (the ad matcher's weighting).
+  // The text's l2-normalised TF-IDF vector, as scikit-learn computes it.
   using Counts = std::unordered_map<std::string, std::uint32_t>;
-  Counts counts_of(std::string_view text) const {
-    return detail::count_terms(text, config(), stop_words());
-  }
-
-  detail::SparseVector vectorize(std::string_view text, bool dampened = false) const {
-    return vectorize(counts_of(text), dampened);
-  }
-  detail::SparseVector vectorize(const Counts& counts, bool dampened) const {
+  detail::SparseVector vectorize(std::string_view text) const {
     detail::SparseVector v;
-    for (const auto& [term, count] : counts) {
+    for (const auto& [term, count] : detail::count_terms(text, config(), stop_words())) {
       auto t = find_term(term);
       if (t < 0) continue;
       check(idf + t, 8);
-      double tf = dampened ? std::sqrt(static_cast<double>(count))
-                           : detail::tf_weight(count, config().sublinear_tf);
-      v.emplace_back(static_cast<std::uint32_t>(t), tf * idf[t]);
+      v.emplace_back(static_cast<std::uint32_t>(t),
+                     detail::tf_weight(count, config().sublinear_tf) * idf[t]);
     }
     std::sort(v.begin(), v.end());
     double norm = 0;
@@ -253,6 +255,97 @@ struct SimilarityModel::Impl {
     for (const auto& q : query) verified_span(col_ptr, col_idx, col_val, q.first);
     std::vector<double> acc(n_docs(), 0.0);
     detail::add_columns(query, col_ptr, col_idx, col_val, acc);
+    return acc;
+  }
+
+  // Offsets [a, b) of word pair q's column, its bytes verified.
+  std::pair<std::uint64_t, std::uint64_t> pair_span(std::size_t q) const {
+    check(pair_col_ptr + q, 16);
+    std::uint64_t a = pair_col_ptr[q], b = pair_col_ptr[q + 1];
+    if (a > b || b > pair_nnz) damaged("damaged similarity model (word pairs)");
+    check(pair_col_idx + a, (b - a) * 4);
+    check(pair_col_val + a, (b - a) * 8);
+    return {a, b};
+  }
+  std::ptrdiff_t find_pair(std::uint64_t key) const {
+    std::size_t lo = 0, hi = n_pairs;
+    while (lo < hi) {
+      std::size_t mid = lo + (hi - lo) / 2;
+      check(pair_keys + mid, 8);
+      if (pair_keys[mid] < key)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return lo < n_pairs && pair_keys[lo] == key ? static_cast<std::ptrdiff_t>(lo) : -1;
+  }
+  std::string pair_name(std::size_t q) const {
+    check(pair_keys + q, 8);
+    const std::uint64_t a = pair_keys[q] >> 32, b = pair_keys[q] & 0xFFFFFFFFu;
+    if (a >= n_terms() || b >= n_terms()) damaged("damaged similarity model (word pairs)");
+    return std::string(term(a)) + " " + std::string(term(b));
+  }
+
+  // A pasted ad's vector for the ad matcher: the square root of each
+  // term's count, and of each word pair's the model has (consecutive terms,
+  // stop words removed), times its IDF, l2-normalised together. `counts`
+  // gets the text's term counts.
+  struct AdVector {
+    detail::SparseVector terms;  // by term index
+    detail::SparseVector pairs;  // by pair index
+  };
+  AdVector ad_vector(std::string_view text, Counts& counts) const {
+    const TfidfConfig& c = config();
+    std::unordered_map<std::string, std::ptrdiff_t> index;  // a term's, -1 for none
+    std::vector<std::ptrdiff_t> sequence;
+    for (auto& token : tokenize(text, c.lowercase)) {
+      if (stop_words().count(token)) continue;
+      auto it = index.find(token);
+      if (it == index.end()) it = index.emplace(token, find_term(token)).first;
+      sequence.push_back(it->second);
+      ++counts[std::move(token)];
+    }
+    AdVector v;
+    for (const auto& [term, t] : index) {
+      if (t < 0) continue;
+      check(idf + t, 8);
+      v.terms.emplace_back(static_cast<std::uint32_t>(t),
+                           std::sqrt(static_cast<double>(counts.at(term))) * idf[t]);
+    }
+    std::sort(v.terms.begin(), v.terms.end());
+    std::vector<std::uint64_t> keys;
+    for (std::size_t i = 1; i < sequence.size(); ++i)
+      if (sequence[i - 1] >= 0 && sequence[i] >= 0)
+        keys.push_back(detail::pair_key(static_cast<std::uint32_t>(sequence[i - 1]),
+                                        static_cast<std::uint32_t>(sequence[i])));
+    std::sort(keys.begin(), keys.end());
+    for (std::size_t i = 0, j; i < keys.size(); i = j) {
+      for (j = i + 1; j < keys.size() && keys[j] == keys[i];) ++j;
+      const std::ptrdiff_t q = find_pair(keys[i]);
+      if (q < 0) continue;
+      check(pair_idf + q, 8);
+      v.pairs.emplace_back(static_cast<std::uint32_t>(q),
+                           std::sqrt(static_cast<double>(j - i)) * pair_idf[q]);
+    }
+    double norm = 0;
+    for (const auto& [t, w] : v.terms) norm += w * w;
+    for (const auto& [q, w] : v.pairs) norm += w * w;
+    norm = std::sqrt(norm);
+    if (norm > 0) {
+      for (auto& [t, w] : v.terms) w /= norm;
+      for (auto& [q, w] : v.pairs) w /= norm;
+    }
+    return v;
+  }
+
+  // Every specimen's cosine with an ad's vector: its stored vector scaled
+  // into the joint one, and its word pairs.
+  std::vector<double> ad_cosines(const AdVector& v) const {
+    std::vector<double> acc = cosines(v.terms);
+    check(uni_scale, acc.size() * 8);
+    for (std::size_t i = 0; i < acc.size(); ++i) acc[i] *= uni_scale[i];
+    for (const auto& q : v.pairs) pair_span(q.first);
+    detail::add_columns(v.pairs, pair_col_ptr, pair_col_idx, pair_col_val, acc);
     return acc;
   }
 
@@ -354,8 +447,8 @@ struct SimilarityModel::Impl {
       }
     std::sort(names.begin(), names.end(),
               [](const Named& a, const Named& b) { return a.owner < b.owner; });
-    const Counts counts = counts_of(text);  // tokenized once, for both vectors
-    const std::vector<double> cosine = cosines(vectorize(counts, true));
+    Counts counts;  // tokenized once, for both vectors
+    const std::vector<double> cosine = ad_cosines(ad_vector(text, counts));
     // Every specimen with a cosine above 0 or named competes; a named one
     // scores name_bonus * ln(1 + times) more.
     detail::TopK best(k);
@@ -400,7 +493,13 @@ struct SimilarityModel::Impl {
   static std::vector<TermShare> shares(const detail::SparseVector& a, const detail::SparseVector& b,
                                        const Impl& self, std::size_t n) {
     std::vector<TermShare> out;
-    double total = 0;
+    add_shares(a, b, self, out);
+    return ranked(std::move(out), n);
+  }
+  // The terms `a` and `b` share, with their products, appended in term
+  // order.
+  static void add_shares(const detail::SparseVector& a, const detail::SparseVector& b,
+                         const Impl& self, std::vector<TermShare>& out) {
     std::size_t i = 0, j = 0;
     while (i < a.size() && j < b.size()) {
       if (a[i].first < b[j].first) {
@@ -408,13 +507,16 @@ struct SimilarityModel::Impl {
       } else if (b[j].first < a[i].first) {
         ++j;
       } else {
-        double c = a[i].second * b[j].second;
-        total += c;
-        out.push_back({std::string(self.term(a[i].first)), c, 0});
+        out.push_back({std::string(self.term(a[i].first)), a[i].second * b[j].second, 0});
         ++i;
         ++j;
       }
     }
+  }
+  // The n largest, each with its share of the whole.
+  static std::vector<TermShare> ranked(std::vector<TermShare> out, std::size_t n) {
+    double total = 0;
+    for (const auto& s : out) total += s.contribution;
     for (auto& s : out) s.share = total > 0 ? s.contribution / total : 0;
     std::sort(out.begin(), out.end(), [](const TermShare& x, const TermShare& y) {
       return x.contribution != y.contribution ? x.contribution > y.contribution : x.term < y.term;
@@ -533,6 +635,24 @@ struct SimilarityModel::Impl {
     strings(detail::kCardTaglines, n, card_tagline_table);
     text_sums = reinterpret_cast<const std::uint64_t*>(section(detail::kTextSums, n * 8));
     row_count = reinterpret_cast<const std::uint32_t*>(section(detail::kRowCount, nnz * 4));
+    if (table[detail::kPairIdf - 1].size % 8 != 0 || table[detail::kPairColIdx - 1].size % 4 != 0)
+      damaged("damaged similarity model (word pairs)");
+    n_pairs = table[detail::kPairIdf - 1].size / 8;
+    pair_nnz = table[detail::kPairColIdx - 1].size / 4;
+    pair_keys = reinterpret_cast<const std::uint64_t*>(section(detail::kPairKeys, n_pairs * 8));
+    pair_idf = reinterpret_cast<const double*>(section(detail::kPairIdf, n_pairs * 8));
+    pair_col_ptr =
+        reinterpret_cast<const std::uint64_t*>(section(detail::kPairColPtr, (n_pairs + 1) * 8));
+    pair_col_idx =
+        reinterpret_cast<const std::uint32_t*>(section(detail::kPairColIdx, pair_nnz * 4));
+    pair_col_val = reinterpret_cast<const double*>(section(detail::kPairColVal, pair_nnz * 8));
+    uni_scale = reinterpret_cast<const double*>(section(detail::kUniScale, n * 8));
+    pair_row_ptr =
+        reinterpret_cast<const std::uint64_t*>(section(detail::kPairRowPtr, (n + 1) * 8));
+    pair_row_idx =
+        reinterpret_cast<const std::uint32_t*>(section(detail::kPairRowIdx, pair_nnz * 4));
+    pair_row_count =
+        reinterpret_cast<const std::uint32_t*>(section(detail::kPairRowCount, pair_nnz * 4));
   }
 };
 
@@ -583,6 +703,12 @@ ModelView ModelAccess::view(const SimilarityModel& model) {
   v.top_val = m.top_val;
   v.text_sums = m.text_sums;
   v.row_count = m.row_count;
+  v.pairs = m.n_pairs;
+  v.pair_nnz = m.pair_nnz;
+  v.pair_keys = m.pair_keys;
+  v.pair_row_ptr = m.pair_row_ptr;
+  v.pair_row_idx = m.pair_row_idx;
+  v.pair_row_count = m.pair_row_count;
   return v;
 }
 
@@ -749,7 +875,23 @@ TextMatches SimilarityModel::match_text(std::string_view text, std::size_t k) co
 
 std::vector<TermShare> SimilarityModel::explain_text(std::string_view text, std::string_view slug,
                                                      std::size_t n) const {
-  return Impl::shares(impl_->vectorize(text, true), impl_->row(impl_->index_of(slug)), *impl_, n);
+  const Impl& m = *impl_;
+  const std::size_t i = m.index_of(slug);
+  Impl::Counts counts;
+  const Impl::AdVector ad = m.ad_vector(text, counts);
+  detail::SparseVector specimen = m.row(i);
+  m.check(m.uni_scale + i, 8);
+  for (auto& [t, w] : specimen) w *= m.uni_scale[i];
+  std::vector<TermShare> out;
+  Impl::add_shares(ad.terms, specimen, m, out);
+  for (const auto& [q, w] : ad.pairs) {
+    auto [a, b] = m.pair_span(q);
+    const std::uint32_t* at =
+        std::lower_bound(m.pair_col_idx + a, m.pair_col_idx + b, static_cast<std::uint32_t>(i));
+    if (at != m.pair_col_idx + b && *at == i)
+      out.push_back({m.pair_name(q), w * m.pair_col_val[at - m.pair_col_idx], 0});
+  }
+  return Impl::ranked(std::move(out), n);
 }
 
 }  // namespace otiose

@@ -76,6 +76,15 @@ class TopK {
   std::vector<Scored> heap_;  // its front the worst kept
 };
 
+// A word pair a specimen's text says this often or more is a term of its
+// vector for the ad matcher (model_format.h, kPairKeys).
+inline constexpr std::uint32_t kPairMinCount = 2;
+
+// Two terms' indices, in the order the text has them, as one key.
+inline std::uint64_t pair_key(std::uint32_t first, std::uint32_t second) {
+  return (std::uint64_t{first} << 32) | second;
+}
+
 // Term counts of a text, stop words removed.
 std::unordered_map<std::string, std::uint32_t> count_terms(
     std::string_view text, const TfidfConfig& config,

@@ -18,6 +18,7 @@
 #include <set>
 
 #include "process.h"
+#include "similarity/model_access.h"
 #include "similarity/model_format.h"
 #include "similarity/names.h"
 #include "similarity/scoring.h"
@@ -107,6 +108,40 @@ TEST_CASE("three documents, cosines checked by hand") {
   CHECK(why[0].term == "apple");
   CHECK(why[0].share == Approx(1.0));
   CHECK_THROWS_AS(model.related("nope", 3), otiose::Error);
+}
+
+TEST_CASE("a word pair a specimen says twice is a term of its own for a pasted ad alone") {
+  TfidfConfig config;
+  config.fields = {"title", "tagline"};
+  config.stop_words = {"of", "all", "and"};
+  // The same words as often ("of" is a stop word): "a" says "quality
+  // assurance" twice, "b" never side by side.
+  std::vector<otiose::Record> records = {specimen("a", "Quality Assurance"),
+                                         specimen("b", "Assurance Quality"),
+                                         specimen("c", "Durian")};
+  records[0].tagline = "quality assurance of release notes";
+  records[1].tagline = "release quality notes assurance";
+  TempDir dir;
+  otiose::build_model(pointers(records), config, dir / "m.bin");
+  SimilarityModel model(dir / "m.bin");
+  CHECK(otiose::detail::ModelAccess::view(model).pairs == 1);
+  // Between specimens, the plain cosine: the same words, the same vector.
+  CHECK(model.cosine("a", "b") == Approx(1.0));
+  auto found = model.match_text("We need quality assurance.", 3);
+  REQUIRE(found.matches.size() == 2);
+  CHECK(found.matches[0].slug == "a");
+  CHECK(found.matches[1].slug == "b");
+  CHECK(found.matches[0].cosine > found.matches[1].cosine + 0.1);
+  auto why = model.explain_text("We need quality assurance.", "a", 5);
+  REQUIRE(why.size() == 3);
+  CHECK(why[0].term == "quality assurance");
+  double shares = 0;
+  for (const auto& w : why) shares += w.share;
+  CHECK(shares == Approx(1.0));
+  // Apart in the ad, the words alone: "a" shares its norm with its pair.
+  auto apart = model.match_text("Assurance of all kinds, and quality.", 3);
+  REQUIRE(apart.matches.size() == 2);
+  CHECK(apart.matches[0].slug == "b");
 }
 
 TEST_CASE("k beyond the stored lists is computed, and agrees with them") {
@@ -733,6 +768,7 @@ TEST_CASE(
                       &c.occupations);
   CHECK(kept.lists_kept >= edited.size() / 2);
   CHECK(kept.dense_terms == 0);
+  CHECK(otiose::detail::ModelAccess::view(*c.model).pairs > 100);  // reused with the counts
   CHECK((otiose::test::read_file(c.dir / "kept.bin") ==
          otiose::test::read_file(c.dir / "fresh.bin")));
 }

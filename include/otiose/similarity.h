@@ -103,8 +103,10 @@ struct Neighbour {
 // One specimen a pasted job ad matches (SimilarityModel::match_text).
 struct TextMatch {
   std::string slug;
-  double cosine = 0;  // the ad's TF-IDF vector (sqrt tf) against the specimen's, 0..1
-  double score = 0;   // what the list is ranked by: cosine, plus the bonus for being named
+  // The ad's TF-IDF vector (sqrt tf, with word pairs: similarity/README.md)
+  // against the specimen's, 0..1.
+  double cosine = 0;
+  double score = 0;  // what the list is ranked by: cosine, plus the bonus for being named
   // SYSTEM MATCH % for an ad: a confidence calibrated on real postings,
   // 0..100, monotonic in `score`; below 50 the specimen is no close match.
   int match = 0;
@@ -168,7 +170,7 @@ build_model(const std::vector<const Record*>& records, const TfidfConfig& config
 // naming the file. Every const member is safe to call from many threads.
 class OTIOSE_EXPORT SimilarityModel {
  public:
-  static constexpr std::uint32_t kFormatVersion = 8;
+  static constexpr std::uint32_t kFormatVersion = 9;
 
   // Maps `path` through `env` (nullptr: Env::Default()).
   explicit SimilarityModel(const std::string& path, Env* env = nullptr);
