@@ -320,7 +320,7 @@ TEST_CASE("closest names the specimens an exhaustive comparison would, in its or
        {"scrum mastr", "enterprize architekt", "CSM", "architect", "data", "zzzz", "a",
         "senior customer service manger", "prodct ownr", "qa", "devops engineeer",
         "Head of Strategic Oversight", "technical writter", "the", "x y z"})
-    for (std::size_t k : {1, 3, 5, 20, 1000}) {
+    for (std::size_t k : std::initializer_list<std::size_t>{1, 3, 5, 20, 1000}) {
       CAPTURE(typed, k);
       CHECK(c.model->closest(typed, k) == reference(typed, k));
     }
@@ -654,7 +654,7 @@ TEST_CASE("TopK keeps what keep_best keeps, in the same order, ties by index") {
     seed = seed * 1103515245u + 12345u;
     all.push_back({(i * 7919u) % 500u, static_cast<double>((seed >> 16) % 13) / 8.0});
   }
-  for (std::size_t k : {0, 1, 3, 10, 499, 500, 800}) {
+  for (std::size_t k : std::initializer_list<std::size_t>{0, 1, 3, 10, 499, 500, 800}) {
     CAPTURE(k);
     std::vector<otiose::detail::Scored> expected = all;
     otiose::detail::keep_best(expected, k);
