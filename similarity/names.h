@@ -5,7 +5,7 @@
 // first kind says what the ad is. Both the names and the ad are folded to
 // the same tokens: ASCII lower case, "front-end" -> "frontend", "Node.js" ->
 // "nodejs", bracketed asides and seniority words ("senior", "lead", "II")
-// dropped.
+// dropped, but for a last "lead" after another word ("Product Lead").
 #ifndef OTIOSE_SIMILARITY_NAMES_H_
 #define OTIOSE_SIMILARITY_NAMES_H_
 
@@ -36,7 +36,9 @@ struct SelfMention {
 // Every place `text` names a role as its own: a cue ("as a", "as our",
 // "looking for a", "seeking an", "hiring a", "you are a", "join us as", "role
 // of", ...), then any adjectives and seniority words ("experienced",
-// "senior"), then a known name key (a trailing plural 's' allowed).
+// "senior") and at most one other word ("C++", a company's name), then a
+// known name key (a trailing plural 's' allowed); or a known name key
+// followed by "will" ("the Customer Support Engineer will own...").
 std::vector<SelfMention> self_mentions(
     std::string_view text,
     const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup);
