@@ -86,13 +86,14 @@ std::string span_key(const std::vector<std::string>& tokens, std::size_t begin, 
 }
 
 // The owners of tokens[begin, end) as a name (a trailing plural 's'
-// allowed), with its key.
+// allowed when `plural`), with its key.
 SelfMention name_at(const std::vector<std::string>& tokens, std::size_t begin, std::size_t end,
+                    bool plural,
                     const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup) {
   std::string key = span_key(tokens, begin, end);
   if (key.empty()) return {};
   auto owners = lookup(key);
-  if (owners.empty() && key.size() > 1 && key.back() == 's')
+  if (owners.empty() && plural && key.size() > 1 && key.back() == 's')
     owners = lookup(key.substr(0, key.size() - 1));
   if (owners.empty()) return {};
   return {std::move(key), std::move(owners)};
@@ -105,20 +106,20 @@ SelfMention longest_name(
     const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup) {
   SelfMention best;
   for (std::size_t end = p + 1; end <= tokens.size() && end <= p + kMaxNameTokens; ++end) {
-    SelfMention found = name_at(tokens, p, end, lookup);
+    SelfMention found = name_at(tokens, p, end, true, lookup);
     if (!found.owners.empty()) best = std::move(found);
   }
   return best;
 }
 
-// The longest known name ending just before tokens[end]; no owners when
-// there is none.
+// The longest known name in the singular ending just before tokens[end]
+// ("product managers will" are colleagues); no owners when there is none.
 SelfMention longest_name_before(
     const std::vector<std::string>& tokens, std::size_t end,
     const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup) {
   SelfMention best;
   for (std::size_t n = 1; n <= end && n <= kMaxNameTokens; ++n) {
-    SelfMention found = name_at(tokens, end - n, end, lookup);
+    SelfMention found = name_at(tokens, end - n, end, false, lookup);
     if (!found.owners.empty()) best = std::move(found);
   }
   return best;

@@ -37,8 +37,9 @@ struct SelfMention {
 // "looking for a", "seeking an", "hiring a", "you are a", "join us as", "role
 // of", ...), then any adjectives and seniority words ("experienced",
 // "senior") and at most one other word ("C++", a company's name), then a
-// known name key (a trailing plural 's' allowed); or a known name key
-// followed by "will" ("the Customer Support Engineer will own...").
+// known name key (a trailing plural 's' allowed); or a known name key in
+// the singular followed by "will" ("the Customer Support Engineer will
+// own...", where "product managers will" are colleagues).
 std::vector<SelfMention> self_mentions(
     std::string_view text,
     const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup);

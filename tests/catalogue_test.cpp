@@ -324,6 +324,7 @@ TEST_CASE("name keys fold titles, and self-mentions need a cue or 'will'") {
       // The role as the subject of the job's duties.
       {"The Senior Technical Writer will own the docs.", {"technical writer"}},
       {"You will own the docs; product managers review them.", {}},
+      {"Our product managers will review them.", {}},
   };
   for (const auto& k : cases) {
     INFO(k.text);
