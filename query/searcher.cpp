@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "base/text.h"
@@ -74,6 +75,67 @@ class OwnerCounts {
   std::vector<std::uint64_t> keys_;  // 0: an empty slot; a power of two long
   std::vector<std::size_t> counts_;
   std::size_t size_ = 0;
+};
+
+// Each specimen's best matching document, as Xapian's collapse on
+// kSlotOwner chooses it on a database numbered in the tie order (the
+// highest weight, then the lowest docid), by owner hash, without reading
+// a value; a document with no owner is a group of its own.
+class GroupBest {
+ public:
+  void offer(std::uint64_t owner, Xapian::docid id, double weight) {
+    if (owner == 0) return loners_.push_back({weight, id});
+    if (2 * (size_ + 1) > keys_.size()) grow();
+    const std::size_t i = slot(owner);
+    if (keys_[i] == 0) {
+      keys_[i] = owner;
+      best_[i] = {weight, id};
+      ++size_;
+    } else if (better({weight, id}, best_[i])) {
+      best_[i] = {weight, id};
+    }
+  }
+  // The groups [first, first + count) in the collapse's order.
+  std::vector<std::pair<double, Xapian::docid>> ranked(std::size_t first, std::size_t count) const {
+    std::vector<std::pair<double, Xapian::docid>> all = loners_;
+    for (std::size_t i = 0; i < keys_.size(); ++i)
+      if (keys_[i] != 0) all.push_back(best_[i]);
+    const std::size_t end = std::min(all.size(), first + count);
+    if (first >= end) return {};
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(end), all.end(),
+                      better);
+    return {all.begin() + static_cast<std::ptrdiff_t>(first),
+            all.begin() + static_cast<std::ptrdiff_t>(end)};
+  }
+
+ private:
+  static bool better(const std::pair<double, Xapian::docid>& a,
+                     const std::pair<double, Xapian::docid>& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  }
+  std::size_t slot(std::uint64_t h) const {
+    const std::size_t mask = keys_.size() - 1;
+    std::size_t i = static_cast<std::size_t>(h) & mask;
+    while (keys_[i] != 0 && keys_[i] != h) i = (i + 1) & mask;
+    return i;
+  }
+  void grow() {
+    std::vector<std::uint64_t> keys = std::move(keys_);
+    std::vector<std::pair<double, Xapian::docid>> best = std::move(best_);
+    keys_.assign(keys.empty() ? 64 : 2 * keys.size(), 0);
+    best_.assign(keys_.size(), {});
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (keys[i] != 0) {
+        const std::size_t j = slot(keys[i]);
+        keys_[j] = keys[i];
+        best_[j] = best[i];
+      }
+  }
+
+  std::vector<std::uint64_t> keys_;  // 0: an empty slot; a power of two long
+  std::vector<std::pair<double, Xapian::docid>> best_;
+  std::size_t size_ = 0;
+  std::vector<std::pair<double, Xapian::docid>> loners_;
 };
 
 // What a search counts of its matching documents from their facet values
@@ -143,18 +205,24 @@ class Counts {
 // comes from the generation's facet table, an array entry, where it has one
 // (a value read is a B-tree lookup and a chunk decoded: most of a grouped
 // search's count).
+// With `groups`, it also keeps each specimen's best document.
 class CountingSpy : public Xapian::MatchSpy {
  public:
-  CountingSpy(Counts& counts, const detail::FacetTable* table) : counts_(counts), table_(table) {}
-  void operator()(const Xapian::Document& doc, double) override {
-    if (table_)
-      if (const auto v = table_->value(doc.get_docid())) return counts_.add(*v, 1);
-    counts_.add(doc.get_value(detail::kSlotFacets), 1);
+  CountingSpy(Counts& counts, const detail::FacetTable* table, GroupBest* groups)
+      : counts_(counts), table_(table), groups_(groups) {}
+  void operator()(const Xapian::Document& doc, double weight) override {
+    std::optional<std::string_view> v;
+    if (table_) v = table_->value(doc.get_docid());
+    std::string read;
+    if (!v) v = read = doc.get_value(detail::kSlotFacets);
+    counts_.add(*v, 1);
+    if (groups_) groups_->offer(detail::facet_owner(*v), doc.get_docid(), weight);
   }
 
  private:
   Counts& counts_;
   const detail::FacetTable* table_;
+  GroupBest* groups_;
 };
 
 }  // namespace
@@ -284,17 +352,21 @@ struct Searcher::Impl {
   // each specimen's matches (Xapian's collapsed counts are estimates that
   // can exceed the catalogue, and its remote backend loses them in the
   // merge). A match of its own, with no weights, no collapse and no hits to
-  // keep: what the counts cost is reading each match's value once.
-  // Returns how many documents it would look at: fewer counted is every
-  // match.
+  // keep: what the counts cost is reading each match's value once. With
+  // `groups` (a local database), it weighs the matches too, and keeps each
+  // specimen's best document: a grouped search's page without Xapian's
+  // collapse, which reads every candidate's kSlotOwner value. `mset` gets
+  // the match's MSet (empty, but for snippets). Returns how many documents
+  // it would look at: fewer counted is every match.
   static Xapian::doccount count_matches(const Snapshot& s, Xapian::Database& db,
                                         const Xapian::Query& query, std::size_t count_limit,
-                                        Counts& counts) {
+                                        Counts& counts, GroupBest* groups = nullptr,
+                                        Xapian::MSet* mset = nullptr) {
     Xapian::Enquire enquire(db);
     enquire.set_query(query);
-    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    if (!groups) enquire.set_weighting_scheme(Xapian::BoolWeight());
     enquire.set_docid_order(Xapian::Enquire::DONT_CARE);
-    CountingSpy local_spy(counts, s.facets());
+    CountingSpy local_spy(counts, s.facets(), groups);
     Xapian::ValueCountMatchSpy remote_spy(detail::kSlotFacets);
     if (s.has_remote_shards())
       enquire.add_matchspy(&remote_spy);
@@ -302,7 +374,8 @@ struct Searcher::Impl {
       enquire.add_matchspy(&local_spy);
     const auto check =
         static_cast<Xapian::doccount>(std::min<std::size_t>(db.get_doccount(), count_limit) + 1);
-    enquire.get_mset(0, 0, check);
+    Xapian::MSet matched = enquire.get_mset(0, 0, check);
+    if (mset) *mset = std::move(matched);
     for (auto it = remote_spy.values_begin(); it != remote_spy.values_end(); ++it)
       counts.add(*it, it.get_termfreq());
     return check;
@@ -330,13 +403,23 @@ struct Searcher::Impl {
     ranking.numbered = s.shards().empty();
     auto limit = static_cast<Xapian::doccount>(std::min<std::size_t>(o.limit, 10000));
     auto offset = static_cast<Xapian::doccount>(std::min<std::size_t>(o.offset, 1u << 30));
-    const detail::Page page(db, filtered, ranking, offset, limit);
     results.grouped = o.group;
     Counts counts(o.group, o.facets);
     const bool spied = o.group || o.facets;
+    // A grouped search by relevance on one database in the tie order: the
+    // counting match keeps each specimen's best document, and when it saw
+    // every match, that is the page (the collapse, without its value reads).
+    GroupBest groups;
+    Xapian::MSet counted;
+    const bool spy_groups = o.group && !ranking.sort_slot && ranking.numbered && s.facets() &&
+                            !s.has_remote_shards() && db.get_termfreq(detail::kEditedTerm) == 0;
     const Xapian::doccount looked =
-        spied ? count_matches(s, db, filtered, o.count_limit, counts) : 0;
-    results.exact = spied ? counts.total() < looked : page.exact();
+        spied ? count_matches(s, db, filtered, o.count_limit, counts,
+                              spy_groups ? &groups : nullptr, spy_groups ? &counted : nullptr)
+              : 0;
+    std::optional<detail::Page> page;
+    if (!spy_groups || counts.total() >= looked) page.emplace(db, filtered, ranking, offset, limit);
+    results.exact = spied ? counts.total() < looked : page->exact();
     if (o.group) {
       // Xapian's uncollapsed estimate can stop at the collapsed count: the
       // documents the spy saw before the collapse are the count, and past
@@ -344,13 +427,13 @@ struct Searcher::Impl {
       results.total = counts.total();
       results.specimens = counts.specimens();
       if (!results.exact) {
-        results.total = std::max<std::size_t>(results.total, page.uncollapsed_matches_estimated());
-        results.specimens = std::max<std::size_t>(results.specimens, page.matches_estimated());
+        results.total = std::max<std::size_t>(results.total, page->uncollapsed_matches_estimated());
+        results.specimens = std::max<std::size_t>(results.specimens, page->matches_estimated());
       }
     } else if (spied && results.exact) {
       results.total = counts.total();
     } else {
-      results.total = page.matches_estimated();
+      results.total = page->matches_estimated();
     }
     if (o.facets) results.facets = counts.facets();
 
@@ -359,23 +442,40 @@ struct Searcher::Impl {
       results.suggestion = detail::suggest(
           db, [&s]() -> const detail::SpellingTable& { return s.spelling(); }, stemmer, query_text);
 
-    // Remote shards: ask for every hit's document at once, not one round
-    // trip a hit.
-    if (s.has_remote_shards()) page.fetch();
+    // The hits shown: a document, its weight, and the MSet of the match
+    // that found it (for its snippet).
+    struct Shown {
+      Xapian::Document doc;
+      Xapian::docid id;
+      double weight;
+      const Xapian::MSet* mset;
+    };
+    std::vector<Shown> shown;
+    if (page) {
+      // Remote shards: ask for every hit's document at once, not one round
+      // trip a hit.
+      if (s.has_remote_shards()) page->fetch();
+      for (std::size_t i = 0; i < page->size(); ++i) {
+        const Xapian::MSetIterator m = page->hit(i);
+        shown.push_back({m.get_document(), *m, m.get_weight(), &page->mset_of(i)});
+      }
+    } else {
+      for (const auto& [weight, id] : groups.ranked(offset, limit))
+        shown.push_back({db.get_document(id, Xapian::DOC_ASSUME_VALID), id, weight, &counted});
+    }
     const Xapian::Stem snippet_stem = detail::snippet_stemmer(stemmer, filtered);
     std::size_t rank = o.offset;
-    for (std::size_t i = 0; i < page.size(); ++i) {
-      const Xapian::MSetIterator m = page.hit(i);
+    for (const Shown& m : shown) {
       std::string body;
-      Hit hit = read_hit(m.get_document(), *m, s.model(), body);
+      Hit hit = read_hit(m.doc, m.id, s.model(), body);
       hit.rank = ++rank;
-      hit.score = o.sort == SearchOptions::Sort::kRelevance ? m.get_weight() : 0.0;
+      hit.score = o.sort == SearchOptions::Sort::kRelevance ? m.weight : 0.0;
       if (ranking.sort_slot) {
-        std::string v = m.get_document().get_value(*ranking.sort_slot);
+        std::string v = m.doc.get_value(*ranking.sort_slot);
         if (!v.empty()) hit.sort_value = Xapian::sortable_unserialise(v);
       }
       if (o.group) hit.more = counts.of(hit.slug) - 1;
-      hit.snippet = detail::make_snippet(page.mset_of(i), std::move(body), words, snippet_stem, o);
+      hit.snippet = detail::make_snippet(*m.mset, std::move(body), words, snippet_stem, o);
       if (o.related > 0 && s.model().find(hit.slug) >= 0)
         hit.related = detail::with_cards(s.model(), s.model().related(hit.slug, o.related));
       results.hits.push_back(std::move(hit));
