@@ -30,27 +30,34 @@ using nlohmann::json;
 
 namespace {
 
-// Matching documents by their specimen's owner hash (never 0): open
-// addressing in two flat arrays, since a broad query adds every match and
-// a node-based map allocated for each new specimen.
-class OwnerCounts {
+// Values by a specimen's owner hash (never 0): open addressing in two flat
+// arrays, since a broad query adds every match and a node-based map
+// allocated for each new specimen.
+template <typename T>
+class OwnerTable {
  public:
-  void add(std::uint64_t h, std::size_t n) {
+  // h's value, value-initialised when h is new.
+  T& operator[](std::uint64_t h) {
     if (2 * (size_ + 1) > keys_.size()) grow();
-    std::size_t i = slot(h);
+    const std::size_t i = slot(h);
     if (keys_[i] == 0) {
       keys_[i] = h;
       ++size_;
     }
-    counts_[i] += n;
+    return values_[i];
   }
-  // 0 for a hash never added.
-  std::size_t of(std::uint64_t h) const {
-    if (keys_.empty()) return 0;
+  // nullptr for a hash never added.
+  const T* find(std::uint64_t h) const {
+    if (keys_.empty()) return nullptr;
     const std::size_t i = slot(h);
-    return keys_[i] == h ? counts_[i] : 0;
+    return keys_[i] == h ? &values_[i] : nullptr;
   }
   std::size_t size() const { return size_; }
+  template <typename F>
+  void for_each(F f) const {
+    for (std::size_t i = 0; i < keys_.size(); ++i)
+      if (keys_[i] != 0) f(values_[i]);
+  }
 
  private:
   std::size_t slot(std::uint64_t h) const {
@@ -61,19 +68,19 @@ class OwnerCounts {
   }
   void grow() {
     std::vector<std::uint64_t> keys = std::move(keys_);
-    std::vector<std::size_t> counts = std::move(counts_);
+    std::vector<T> values = std::move(values_);
     keys_.assign(keys.empty() ? 64 : 2 * keys.size(), 0);
-    counts_.assign(keys_.size(), 0);
+    values_.assign(keys_.size(), T());
     for (std::size_t i = 0; i < keys.size(); ++i)
       if (keys[i] != 0) {
         const std::size_t j = slot(keys[i]);
         keys_[j] = keys[i];
-        counts_[j] = counts[i];
+        values_[j] = std::move(values[i]);
       }
   }
 
   std::vector<std::uint64_t> keys_;  // 0: an empty slot; a power of two long
-  std::vector<std::size_t> counts_;
+  std::vector<T> values_;
   std::size_t size_ = 0;
 };
 
@@ -83,23 +90,17 @@ class OwnerCounts {
 // a value; a document with no owner is a group of its own.
 class GroupBest {
  public:
+  using Doc = std::pair<double, Xapian::docid>;  // weight, docid (never 0)
+
   void offer(std::uint64_t owner, Xapian::docid id, double weight) {
     if (owner == 0) return loners_.push_back({weight, id});
-    if (2 * (size_ + 1) > keys_.size()) grow();
-    const std::size_t i = slot(owner);
-    if (keys_[i] == 0) {
-      keys_[i] = owner;
-      best_[i] = {weight, id};
-      ++size_;
-    } else if (better({weight, id}, best_[i])) {
-      best_[i] = {weight, id};
-    }
+    Doc& best = best_[owner];
+    if (best.second == 0 || better({weight, id}, best)) best = {weight, id};
   }
   // The groups [first, first + count) in the collapse's order.
-  std::vector<std::pair<double, Xapian::docid>> ranked(std::size_t first, std::size_t count) const {
-    std::vector<std::pair<double, Xapian::docid>> all = loners_;
-    for (std::size_t i = 0; i < keys_.size(); ++i)
-      if (keys_[i] != 0) all.push_back(best_[i]);
+  std::vector<Doc> ranked(std::size_t first, std::size_t count) const {
+    std::vector<Doc> all = loners_;
+    best_.for_each([&](const Doc& d) { all.push_back(d); });
     const std::size_t end = std::min(all.size(), first + count);
     if (first >= end) return {};
     std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(end), all.end(),
@@ -109,33 +110,12 @@ class GroupBest {
   }
 
  private:
-  static bool better(const std::pair<double, Xapian::docid>& a,
-                     const std::pair<double, Xapian::docid>& b) {
+  static bool better(const Doc& a, const Doc& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   }
-  std::size_t slot(std::uint64_t h) const {
-    const std::size_t mask = keys_.size() - 1;
-    std::size_t i = static_cast<std::size_t>(h) & mask;
-    while (keys_[i] != 0 && keys_[i] != h) i = (i + 1) & mask;
-    return i;
-  }
-  void grow() {
-    std::vector<std::uint64_t> keys = std::move(keys_);
-    std::vector<std::pair<double, Xapian::docid>> best = std::move(best_);
-    keys_.assign(keys.empty() ? 64 : 2 * keys.size(), 0);
-    best_.assign(keys_.size(), {});
-    for (std::size_t i = 0; i < keys.size(); ++i)
-      if (keys[i] != 0) {
-        const std::size_t j = slot(keys[i]);
-        keys_[j] = keys[i];
-        best_[j] = best[i];
-      }
-  }
 
-  std::vector<std::uint64_t> keys_;  // 0: an empty slot; a power of two long
-  std::vector<std::pair<double, Xapian::docid>> best_;
-  std::size_t size_ = 0;
-  std::vector<std::pair<double, Xapian::docid>> loners_;
+  OwnerTable<Doc> best_;
+  std::vector<Doc> loners_;
 };
 
 // What a search counts of its matching documents from their facet values
@@ -153,7 +133,7 @@ class Counts {
     if (v[1] >= '0' && v[1] < '0' + static_cast<char>(std::size(salary_))) salary_[v[1] - '0'] += n;
     if (v[2] >= '0' && v[2] < '0' + static_cast<char>(std::size(risk_))) risk_[v[2] - '0'] += n;
     if (count_owners_)
-      if (std::uint64_t h = detail::facet_owner(v)) owners_.add(h, n);
+      if (std::uint64_t h = detail::facet_owner(v)) owners_[h] += n;
     if (count_kinds_ && v.size() > detail::kFacetKindAt) {
       std::string_view kind = v.substr(detail::kFacetKindAt);
       auto it = kinds_.find(kind);
@@ -166,7 +146,8 @@ class Counts {
   std::size_t specimens() const { return owners_.size(); }
   // The matching documents of `slug` (at least the hit itself).
   std::size_t of(std::string_view slug) const {
-    return std::max<std::size_t>(1, owners_.of(detail::owner_hash(slug)));
+    const std::size_t* n = owners_.find(detail::owner_hash(slug));
+    return std::max<std::size_t>(1, n ? *n : 0);
   }
 
   // type, kind, salary, flight_risk; values by name, bands low to high,
@@ -196,7 +177,7 @@ class Counts {
   std::size_t salary_[std::size(detail::kSalaryBands)] = {};
   std::size_t risk_[std::size(detail::kRiskBands)] = {};
   std::map<std::string, std::size_t, std::less<>> kinds_;
-  OwnerCounts owners_;
+  OwnerTable<std::size_t> owners_;
 };
 
 // Counts each matching document in this process: cheaper than Xapian's
