@@ -207,9 +207,10 @@ class OTIOSE_EXPORT SimilarityModel {
   std::vector<Neighbour> related_text(std::string_view text, std::size_t k) const;
 
   // Which specimen is this job ad? The k best by the ad matcher (README.md):
-  // the cosine with the ad's term counts dampened (sqrt), plus a bonus for a
-  // specimen the ad names as its own role ("As a Technical Writer you
-  // will..."), with a calibrated match and the "no close specimen" signal.
+  // the cosine with the ad's term counts dampened (sqrt), the word pairs a
+  // specimen says twice counted as terms, plus a bonus for a specimen the
+  // ad names as its own role ("As a Technical Writer you will..."), with a
+  // calibrated match and the "no close specimen" signal.
   TextMatches match_text(std::string_view text, std::size_t k) const;
 
   // The cosine between two specimens. Throws Error(kNotFound).
@@ -217,7 +218,8 @@ class OTIOSE_EXPORT SimilarityModel {
 
   // Why `a` and `b` match: their shared terms by contribution, at most `n`.
   std::vector<TermShare> explain(std::string_view a, std::string_view b, std::size_t n) const;
-  // Why `text` matches `slug`: the shared terms of match_text's cosine.
+  // Why `text` matches `slug`: the shared terms (word pairs among them,
+  // "customer service") of match_text's cosine.
   std::vector<TermShare> explain_text(std::string_view text, std::string_view slug,
                                       std::size_t n) const;
 
