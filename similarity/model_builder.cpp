@@ -291,12 +291,14 @@ Vocabulary build_vocabulary(const Counted& counted, const TfidfConfig& config) {
   return v;
 }
 
-// Step 3: the l2-normalised TF-IDF matrix, rows = specimens, and each
-// entry's term count (`counts`, the order of the matrix's entries). Frees
-// the counts as it goes. Rows are filled in place, blocks of them on each
-// of `threads` threads: first how many entries each has, then the entries.
+// Step 3: the l2-normalised TF-IDF matrix, rows = specimens, each entry's
+// term count (`counts`, the order of the matrix's entries) and, when asked,
+// each row's sum of squares before it was normalised (`squares`). Frees the
+// counts as it goes. Rows are filled in place, blocks of them on each of
+// `threads` threads: first how many entries each has, then the entries.
 RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& config,
-                     std::vector<std::uint32_t>& counts, unsigned threads) {
+                     std::vector<std::uint32_t>& counts, unsigned threads,
+                     std::vector<double>* squares = nullptr) {
   const std::size_t n = counted.docs.size();
   constexpr std::size_t kBlock = 256;
   const std::size_t blocks = (n + kBlock - 1) / kBlock;
@@ -310,6 +312,7 @@ RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& c
   for (std::size_t i = 0; i < n; ++i) outer[i + 1] += outer[i];
   rows.resizeNonZeros(outer[n]);
   counts.assign(static_cast<std::size_t>(outer[n]), 0);
+  if (squares) squares->assign(n, 0.0);
   detail::parallel_for(blocks, threads, [&](std::size_t b) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> row;  // (term, count)
     for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) {
@@ -327,6 +330,7 @@ RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& c
         values[e] = detail::tf_weight(row[e].second, config.sublinear_tf) * v.idf[row[e].first];
         norm += values[e] * values[e];
       }
+      if (squares) (*squares)[i] = norm;
       norm = std::sqrt(norm);
       for (std::size_t e = 0; e < row.size(); ++e) {
         inner[e] = static_cast<std::int64_t>(row[e].first);
@@ -340,9 +344,9 @@ RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& c
 
 // Step 3b: the ad matcher's word pairs (model_format.h, kPairKeys): the
 // pairs of vocabulary terms, their IDF over the specimens that keep them,
-// and each specimen's pairs weighted as its terms are (`rows` and `counts`
-// from tfidf_rows) and l2-normalised together with them. Frees the counted
-// pairs.
+// and each specimen's pairs weighted as its terms are and l2-normalised
+// together with them (`squares`: tfidf_rows()'s sums of squares). Frees
+// the counted pairs.
 struct PairPart {
   std::vector<std::uint64_t> keys;  // sorted
   std::vector<double> idf;
@@ -356,8 +360,8 @@ struct PairPart {
   std::vector<double> col_val;
 };
 
-PairPart pair_part(Counted& counted, const Vocabulary& v, const RowMatrix& rows,
-                   const std::vector<std::uint32_t>& counts, const TfidfConfig& config) {
+PairPart pair_part(Counted& counted, const Vocabulary& v, const std::vector<double>& squares,
+                   const TfidfConfig& config) {
   const std::size_t n = counted.pairs.size();
   PairPart part;
   for (auto& doc : counted.pairs) {
@@ -385,13 +389,7 @@ PairPart pair_part(Counted& counted, const Vocabulary& v, const RowMatrix& rows,
   std::vector<double> row_val;
   std::vector<std::uint64_t> col_count(part.keys.size() + 1, 0);
   for (std::size_t i = 0; i < n; ++i) {
-    // The norm tfidf_rows() divided the row by, summed in the same order.
-    double norm = 0;
-    for (auto p = rows.outerIndexPtr()[i]; p < rows.outerIndexPtr()[i + 1]; ++p) {
-      const double w = detail::tf_weight(counts[static_cast<std::size_t>(p)], config.sublinear_tf) *
-                       v.idf[static_cast<std::size_t>(rows.innerIndexPtr()[p])];
-      norm += w * w;
-    }
+    const double norm = squares[i];
     double joint = norm;
     const std::size_t first = row_val.size();
     for (const auto& [key, count] : counted.pairs[i]) {
@@ -1014,10 +1012,11 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
   Counted counted = count_documents(records, config, threads, reuse, text_sums, stats);
   const Vocabulary vocabulary = build_vocabulary(counted, config);
   std::vector<std::uint32_t> counts;
-  const RowMatrix rows = tfidf_rows(counted, vocabulary, config, counts, threads);
+  std::vector<double> squares;
+  const RowMatrix rows = tfidf_rows(counted, vocabulary, config, counts, threads, &squares);
   ColMatrix cols = rows;  // the same matrix by term: the inverted lists
   cols.makeCompressed();
-  const PairPart pairs = pair_part(counted, vocabulary, rows, counts, config);
+  const PairPart pairs = pair_part(counted, vocabulary, squares, config);
   stats.specimens = records.size();
   stats.terms = vocabulary.terms.size();
   stats.nonzeros = static_cast<std::size_t>(rows.nonZeros());
