@@ -53,10 +53,69 @@ const std::initializer_list<std::initializer_list<const char*>> kCues = {{"as"},
 
 constexpr std::size_t kMaxNameTokens = 8;
 
+// What separates two tokens (tokenize's marks).
+constexpr char kNone = 0;
+constexpr char kPause = ',';
+constexpr char kStop = '.';
+
 // Words of any kind a cue may pass over on its way to a role, beyond the
 // adjectives: a technology, a company, a glued word ("As a C++ Quality
 // Assurance Engineer", "as a Demodesk Customer Success Manager").
 constexpr int kFreeWords = 1;
+
+// name_tokens(text); with `marks`, what precedes each token: kStop after
+// a sentence's end (". ! ? ;", but for the dot of an abbreviated seniority
+// word, "Sr."), kPause after a comma or colon, else kNone.
+std::vector<std::string> tokenize(std::string_view text, std::vector<char>* marks) {
+  // Fold first: lower case, no bracketed asides, joined hyphenations and
+  // ".js", apostrophes (ASCII or U+2019) as breaks.
+  std::string folded;
+  folded.reserve(text.size());
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '(') {
+      ++depth;
+      continue;
+    }
+    if (c == ')') {
+      if (depth > 0) --depth;
+      continue;
+    }
+    if (depth > 0) continue;
+    bool letter_before = i > 0 && is_letter(text[i - 1]);
+    bool letter_after = i + 1 < text.size() && is_letter(text[i + 1]);
+    if (c == '-' && letter_before && letter_after) continue;  // front-end
+    if (c == '.' && letter_before && i + 2 < text.size() &&
+        (text[i + 1] == 'j' || text[i + 1] == 'J') && (text[i + 2] == 's' || text[i + 2] == 'S'))
+      continue;  // Node.js
+    folded += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  std::vector<std::string> tokens;
+  std::string word;
+  char mark = kNone;
+  auto end_word = [&] {
+    if (word.empty()) return;
+    tokens.push_back(std::move(word));
+    word.clear();
+    if (marks) marks->push_back(mark);
+    mark = kNone;
+  };
+  for (char c : folded) {
+    if (token_char(c)) {
+      word += c;
+      continue;
+    }
+    end_word();
+    if (c == '.' || c == '!' || c == '?' || c == ';') {
+      if (tokens.empty() || c != '.' || !one_of(tokens.back(), kSeniority)) mark = kStop;
+    } else if ((c == ',' || c == ':') && mark == kNone) {
+      mark = kPause;
+    }
+  }
+  end_word();
+  return tokens;
+}
 
 // The length of the cue at tokens[i], or 0.
 std::size_t cue_at(const std::vector<std::string>& tokens, std::size_t i) {
@@ -99,13 +158,14 @@ SelfMention name_at(const std::vector<std::string>& tokens, std::size_t begin, s
   return {std::move(key), std::move(owners)};
 }
 
-// The longest known name starting at tokens[p]; no owners when there is
-// none.
+// The longest known name starting at tokens[p] and within its sentence;
+// no owners when there is none.
 SelfMention longest_name(
-    const std::vector<std::string>& tokens, std::size_t p,
+    const std::vector<std::string>& tokens, const std::vector<char>& marks, std::size_t p,
     const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup) {
   SelfMention best;
   for (std::size_t end = p + 1; end <= tokens.size() && end <= p + kMaxNameTokens; ++end) {
+    if (end > p + 1 && marks[end - 1] == kStop) break;
     SelfMention found = name_at(tokens, p, end, true, lookup);
     if (!found.owners.empty()) best = std::move(found);
   }
@@ -113,12 +173,14 @@ SelfMention longest_name(
 }
 
 // The longest known name in the singular ending just before tokens[end]
-// ("product managers will" are colleagues); no owners when there is none.
+// and in its sentence ("product managers will" are colleagues); no owners
+// when there is none.
 SelfMention longest_name_before(
-    const std::vector<std::string>& tokens, std::size_t end,
+    const std::vector<std::string>& tokens, const std::vector<char>& marks, std::size_t end,
     const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup) {
   SelfMention best;
   for (std::size_t n = 1; n <= end && n <= kMaxNameTokens; ++n) {
+    if (marks[end - n + 1] == kStop) break;
     SelfMention found = name_at(tokens, end - n, end, false, lookup);
     if (!found.owners.empty()) best = std::move(found);
   }
@@ -128,42 +190,7 @@ SelfMention longest_name_before(
 }  // namespace
 
 std::vector<std::string> name_tokens(std::string_view text) {
-  // Fold first: lower case, no bracketed asides, joined hyphenations and
-  // ".js", apostrophes (ASCII or U+2019) as breaks.
-  std::string folded;
-  folded.reserve(text.size());
-  int depth = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '(') {
-      ++depth;
-      continue;
-    }
-    if (c == ')') {
-      if (depth > 0) --depth;
-      continue;
-    }
-    if (depth > 0) continue;
-    bool letter_before = i > 0 && is_letter(text[i - 1]);
-    bool letter_after = i + 1 < text.size() && is_letter(text[i + 1]);
-    if (c == '-' && letter_before && letter_after) continue;  // front-end
-    if (c == '.' && letter_before && i + 2 < text.size() &&
-        (text[i + 1] == 'j' || text[i + 1] == 'J') && (text[i + 2] == 's' || text[i + 2] == 'S'))
-      continue;  // Node.js
-    folded += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  std::vector<std::string> tokens;
-  std::string word;
-  for (char c : folded) {
-    if (token_char(c)) {
-      word += c;
-    } else if (!word.empty()) {
-      tokens.push_back(std::move(word));
-      word.clear();
-    }
-  }
-  if (!word.empty()) tokens.push_back(std::move(word));
-  return tokens;
+  return tokenize(text, nullptr);
 }
 
 std::string name_key(std::string_view name) {
@@ -174,7 +201,8 @@ std::string name_key(std::string_view name) {
 std::vector<SelfMention> self_mentions(
     std::string_view text,
     const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup) {
-  const std::vector<std::string> tokens = name_tokens(text);
+  std::vector<char> marks;
+  const std::vector<std::string> tokens = tokenize(text, &marks);
   std::vector<SelfMention> out;
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     std::size_t n = cue_at(tokens, i);
@@ -185,21 +213,23 @@ std::vector<SelfMention> self_mentions(
     // The first place from which a known name starts, skipping adjectives,
     // seniority words ("an experienced senior technical writer": the name
     // may itself start with one, as "technical writer" does) and
-    // kFreeWords others.
-    for (int free = kFreeWords; p < tokens.size(); ++p) {
-      SelfMention found = longest_name(tokens, p, lookup);
+    // kFreeWords others, within the cue's sentence. A free word is not
+    // followed by punctuation ("As a result, product managers...").
+    for (int free = kFreeWords; p < tokens.size() && marks[p] != kStop; ++p) {
+      SelfMention found = longest_name(tokens, marks, p, lookup);
       if (!found.owners.empty()) {
         out.push_back(std::move(found));
         break;
       }
-      if (!one_of(tokens[p], kSeniority) && !one_of(tokens[p], kAdjectives) && free-- == 0) break;
+      if (one_of(tokens[p], kSeniority) || one_of(tokens[p], kAdjectives)) continue;
+      if (free-- == 0 || (p + 1 < tokens.size() && marks[p + 1] != kNone)) break;
     }
   }
   // The role as the subject of what the job does: "The Customer Support
   // Engineer will be responsible for...".
   for (std::size_t w = 1; w < tokens.size(); ++w) {
-    if (tokens[w] != "will") continue;
-    SelfMention found = longest_name_before(tokens, w, lookup);
+    if (tokens[w] != "will" || marks[w] != kNone) continue;
+    SelfMention found = longest_name_before(tokens, marks, w, lookup);
     if (!found.owners.empty()) out.push_back(std::move(found));
   }
   return out;

@@ -39,7 +39,9 @@ struct SelfMention {
 // "senior") and at most one other word ("C++", a company's name), then a
 // known name key (a trailing plural 's' allowed); or a known name key in
 // the singular followed by "will" ("the Customer Support Engineer will
-// own...", where "product managers will" are colleagues).
+// own...", where "product managers will" are colleagues). All within one
+// sentence (". ! ? ;" end one, but for "Sr."), and the other word not
+// followed by a comma or colon ("As a result, product managers...").
 std::vector<SelfMention> self_mentions(
     std::string_view text,
     const std::function<std::vector<std::uint32_t>(const std::string&)>& lookup);

@@ -325,6 +325,12 @@ TEST_CASE("name keys fold titles, and self-mentions need a cue or 'will'") {
       {"The Senior Technical Writer will own the docs.", {"technical writer"}},
       {"You will own the docs; product managers review them.", {}},
       {"Our product managers will review them.", {}},
+      // Not across a sentence's end, nor past a word and a comma.
+      {"As a result, product managers own the roadmap.", {}},
+      {"We are hiring. Product managers at our company own the roadmap.", {}},
+      {"We are hiring: Technical Writers!", {"technical writers"}},
+      {"We're seeking an experienced, remote Sr. Technical Writer.", {"technical writer"}},
+      {"You report to the Product Manager. Will you own the docs?", {}},
   };
   for (const auto& k : cases) {
     INFO(k.text);
