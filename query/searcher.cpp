@@ -336,9 +336,12 @@ struct Searcher::Impl {
   // keep: what the counts cost is reading each match's value once. With
   // `groups` (a local database), it weighs the matches too, and keeps each
   // specimen's best document: a grouped search's page without Xapian's
-  // collapse, which reads every candidate's kSlotOwner value. `mset` gets
-  // the match's MSet (empty, but for snippets). Returns how many documents
-  // it would look at: fewer counted is every match.
+  // collapse, which reads every candidate's kSlotOwner value; only for a
+  // query that matches_at_most count_limit documents, since a weighed match
+  // asked for no hits goes on through every match (Xapian stops at
+  // check_at_least only when no document can weigh anything). `mset` gets
+  // the match's MSet (no hits: for snippets and estimates). Returns how
+  // many documents it would look at: fewer counted is every match.
   static Xapian::doccount count_matches(const Snapshot& s, Xapian::Database& db,
                                         const Xapian::Query& query, std::size_t count_limit,
                                         Counts& counts, GroupBest* groups = nullptr,
@@ -360,6 +363,15 @@ struct Searcher::Impl {
     for (auto it = remote_spy.values_begin(); it != remote_spy.values_end(); ++it)
       counts.add(*it, it.get_termfreq());
     return check;
+  }
+
+  // Whether `query` matches at most `n` documents by the bounds Xapian
+  // keeps: a match asked for nothing, not even to check one, stops once it
+  // has opened the postings and knows their frequencies.
+  static bool matches_at_most(Xapian::Database& db, const Xapian::Query& query, std::size_t n) {
+    Xapian::Enquire enquire(db);
+    enquire.set_query(query);
+    return enquire.get_mset(0, 0).get_matches_upper_bound() <= n;
   }
 
   // One search on one snapshot: the query as typed, no correction.
@@ -390,26 +402,39 @@ struct Searcher::Impl {
     // A grouped search by relevance on one database in the tie order: the
     // counting match keeps each specimen's best document, and when it saw
     // every match, that is the page (the collapse, without its value reads).
+    // A query that may match more than count_limit documents is counted
+    // without weights and ranked by the collapse, as the weighed count
+    // would go through all of them.
     GroupBest groups;
     Xapian::MSet counted;
     const bool spy_groups = o.group && !ranking.sort_slot && ranking.numbered && s.facets() &&
-                            !s.has_remote_shards() && db.get_termfreq(detail::kEditedTerm) == 0;
-    const Xapian::doccount looked =
-        spied ? count_matches(s, db, filtered, o.count_limit, counts,
-                              spy_groups ? &groups : nullptr, spy_groups ? &counted : nullptr)
-              : 0;
+                            !s.has_remote_shards() && db.get_termfreq(detail::kEditedTerm) == 0 &&
+                            matches_at_most(db, filtered, o.count_limit);
+    const Xapian::doccount looked = spied ? count_matches(s, db, filtered, o.count_limit, counts,
+                                                          spy_groups ? &groups : nullptr, &counted)
+                                          : 0;
     std::optional<detail::Page> page;
     if (!spy_groups || counts.total() >= looked) page.emplace(db, filtered, ranking, offset, limit);
     results.exact = spied ? counts.total() < looked : page->exact();
     if (o.group) {
       // Xapian's uncollapsed estimate can stop at the collapsed count: the
-      // documents the spy saw before the collapse are the count, and past
-      // count_limit at least the count.
+      // documents the spy saw before the collapse are the count. Past
+      // count_limit, the count's own estimate (Xapian scales what it saw by
+      // how far through the postings it got, where the collapse's stops
+      // near the documents it ranked), and the specimens in the proportion
+      // the count saw them.
       results.total = counts.total();
       results.specimens = counts.specimens();
       if (!results.exact) {
-        results.total = std::max<std::size_t>(results.total, page->uncollapsed_matches_estimated());
-        results.specimens = std::max<std::size_t>(results.specimens, page->matches_estimated());
+        const std::size_t seen = results.total;
+        results.total = std::max<std::size_t>(
+            {seen, counted.get_matches_estimated(), page->uncollapsed_matches_estimated()});
+        const std::size_t scaled = seen ? results.specimens * results.total / seen : 0;
+        results.specimens =
+            std::max<std::size_t>({results.specimens, scaled, page->matches_estimated()});
+        // No more than the catalogue has (the collapse's estimate can be).
+        if (const std::size_t n = s.model().size(); n > 0)
+          results.specimens = std::min(results.specimens, n);
       }
     } else if (spied && results.exact) {
       results.total = counts.total();

@@ -643,6 +643,28 @@ TEST_CASE("counts past the examined matches are estimates, and say so") {
   CHECK(some.total <= all.total);
   REQUIRE(some.hits.size() == all.hits.size());
   for (std::size_t i = 0; i < some.hits.size(); ++i) CHECK(some.hits[i].id == all.hits[i].id);
+  // A query of words is weighed: its count stops at the limit too (Xapian
+  // goes on through every match of a weighed count), and its page is the
+  // same as when every match is counted.
+  o.count_limit = 20000;
+  const char* words = "team OR meeting OR process OR strategy";
+  auto counted = s.search(words, o);
+  REQUIRE(counted.exact);
+  REQUIRE(counted.total > 100);
+  o.count_limit = 50;
+  auto stopped = s.search(words, o);
+  CHECK_FALSE(stopped.exact);
+  REQUIRE(stopped.facets.size() == 4);
+  std::size_t examined = 0;
+  for (const auto& v : stopped.facets[0].values) examined += v.count;
+  CHECK(examined <= 51);
+  // Its totals are Xapian's estimates, no lower than what was examined.
+  CHECK(stopped.total >= examined);
+  CHECK(stopped.specimens <= s.size());
+  CHECK(stopped.specimens <= stopped.total);
+  REQUIRE(stopped.hits.size() == counted.hits.size());
+  for (std::size_t i = 0; i < stopped.hits.size(); ++i)
+    CHECK(stopped.hits[i].id == counted.hits[i].id);
   // A flat search says whether Xapian's estimate is a count.
   otiose::SearchOptions flat;
   flat.limit = 100000;
