@@ -133,8 +133,9 @@ struct SearchResults {
   // Grouped: the specimens they belong to (one hit each); else 0.
   std::size_t specimens = 0;
   // False when the index has more matches than were examined (for a
-  // grouped or faceted search, SearchOptions::count_limit): `total` and
-  // `specimens` are then Xapian's estimates, and the facets and each hit's
+  // grouped or faceted search, SearchOptions::count_limit): `total` is then
+  // Xapian's estimate, `specimens` one in the proportion the examined
+  // matches had (at most the catalogue), and the facets and each hit's
   // `more` count the examined matches only.
   bool exact = true;
   bool grouped = false;
