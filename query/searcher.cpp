@@ -367,8 +367,10 @@ struct Searcher::Impl {
 
   // Whether `query` matches at most `n` documents by the bounds Xapian
   // keeps: a match asked for nothing, not even to check one, stops once it
-  // has opened the postings and knows their frequencies.
+  // has opened the postings and knows their frequencies. No match at all
+  // for a database of at most `n` documents (the bundled catalogue).
   static bool matches_at_most(Xapian::Database& db, const Xapian::Query& query, std::size_t n) {
+    if (db.get_doccount() <= n) return true;
     Xapian::Enquire enquire(db);
     enquire.set_query(query);
     return enquire.get_mset(0, 0).get_matches_upper_bound() <= n;
