@@ -17,6 +17,7 @@
 #include <memory>
 #include <set>
 
+#include "base/checksum.h"
 #include "process.h"
 #include "similarity/model_access.h"
 #include "similarity/model_format.h"
@@ -610,6 +611,34 @@ TEST_CASE("all-pairs progress never goes back and ends at the total, on both pat
       CHECK(half - calls.begin() < static_cast<std::ptrdiff_t>(calls.size() * 2 / 5));
     }
   }
+}
+
+TEST_CASE("the checksum is XXH3's, the same value from both of its builds") {
+  // Known answers from xxHash's scalar build (XXH_VECTOR=XXH_SCALAR): a model
+  // written on one machine is read on another, whatever its CPU has.
+  std::vector<unsigned char> bytes(10000);
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<unsigned char>((i * 31 + 7) & 0xFF);
+  const std::pair<std::size_t, std::uint64_t> known[] = {
+      {0, 0x2D06800538D394C2ull},    {1, 0x4C5CCA45D0F4811Full},    {3, 0x15F7093B173D005Cull},
+      {8, 0xDEC6A9A43575982Eull},    {16, 0x7E484C18D74895D0ull},   {17, 0x208BDE5EE2BED407ull},
+      {128, 0xF92B70EAA21A6288ull},  {129, 0xF8F76713F2BB60FAull},  {240, 0xCCC7375172C41F03ull},
+      {241, 0x0B3B630948CE4A00ull},  {1024, 0x23BC880EBF0D29C6ull}, {4096, 0xA3C19F8174CDE0BBull},
+      {10000, 0x441F01D9711BEBEDull}};
+  namespace d = otiose::detail;
+  for (const auto& [n, sum] : known) {
+    INFO(n << " bytes");
+    CHECK(d::checksum(bytes.data(), n) == sum);
+    CHECK(d::portable_checksum(bytes.data(), n) == sum);
+    if (d::cpu_has_avx2()) CHECK(d::avx2_checksum(bytes.data(), n) == sum);
+  }
+  // Every length up to a few stripes, and unaligned starts.
+  for (std::size_t start = 0; start < 3; ++start)
+    for (std::size_t n = 0; n + start <= 2100; ++n) {
+      const std::uint64_t sum = d::portable_checksum(bytes.data() + start, n);
+      if (d::cpu_has_avx2()) REQUIRE(d::avx2_checksum(bytes.data() + start, n) == sum);
+      REQUIRE(d::checksum(bytes.data() + start, n) == sum);
+    }
 }
 
 TEST_CASE("a damaged page of block sums fails the reads it vouches for, not the others") {
