@@ -174,15 +174,20 @@ std::optional<HitValue> read_hit_value(std::string_view v) {
 std::optional<FacetTable> FacetTable::view(std::string_view bytes) {
   const std::size_t magic = std::size(kFacetsMagic) - 1;
   if (bytes.size() < kFacetsHeader || bytes.substr(0, magic) != kFacetsMagic) return std::nullopt;
-  std::uint32_t last = 0;
-  for (std::size_t i = 0; i < 4; ++i)
-    last |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[magic + i])) << (8 * i);
+  auto u32_at = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (std::size_t i = 0; i < 4; ++i)
+      v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+    return v;
+  };
+  const std::uint32_t last = u32_at(magic), owners = u32_at(magic + 4);
   if ((bytes.size() - kFacetsHeader) / kFacetEntry != last ||
-      (bytes.size() - kFacetsHeader) % kFacetEntry != 0)
+      (bytes.size() - kFacetsHeader) % kFacetEntry != 0 || owners > last)
     return std::nullopt;
   FacetTable table;
   table.bytes_ = bytes;
   table.last_ = last;
+  table.owners_ = owners;
   return table;
 }
 

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -84,71 +86,134 @@ class OwnerTable {
   std::size_t size_ = 0;
 };
 
-// Each specimen's best matching document, as Xapian's collapse on
-// kSlotOwner chooses it on a database numbered in the tie order (the
-// highest weight, then the lowest docid), by owner hash, without reading
-// a value; a document with no owner is a group of its own.
-class GroupBest {
+// Each specimen's matching documents and best one, by the facet table's
+// owner number (FacetTable::owner): a slot of 16 bytes a specimen, in
+// memory from calloc, which maps fresh pages only as they are touched. A
+// fresh page costs a process a fault (about 10 us on a virtual machine);
+// the hash tables this replaced, doubling as they grew, touched about a
+// hundred more of them per grouped search at 10,000 specimens than the
+// whole of a `quest` process does.
+class OwnerSlots {
  public:
   using Doc = std::pair<double, Xapian::docid>;  // weight, docid (never 0)
 
-  void offer(std::uint64_t owner, Xapian::docid id, double weight) {
-    if (owner == 0) return loners_.push_back({weight, id});
-    Doc& best = best_[owner];
-    if (best.second == 0 || better({weight, id}, best)) best = {weight, id};
+  explicit OwnerSlots(std::uint32_t owners)
+      : slots_(static_cast<Slot*>(std::calloc(std::size_t{owners} + 1, sizeof(Slot)))) {
+    if (!slots_) throw std::bad_alloc();
+    // No more than that, and its pages too are mapped only when touched.
+    seen_.reserve(owners);
   }
-  // The groups [first, first + count) in the collapse's order.
+
+  // One more matching document of owner `n` (1 to the table's owners).
+  void count(std::uint32_t n) {
+    Slot& s = slots_.get()[n];
+    if (s.count++ == 0) seen_.push_back(n);
+  }
+  // Keeps document `id` of owner `n` if it is the owner's best so far, as
+  // Xapian's collapse on kSlotOwner chooses on a database numbered in the
+  // tie order (the highest weight, then the lowest docid); a document with
+  // no owner (n = 0) is a group of its own.
+  void offer(std::uint32_t n, Xapian::docid id, double weight) {
+    if (n == 0) return loners_.push_back({weight, id});
+    Slot& s = slots_.get()[n];
+    if (s.best == 0 || better({weight, id}, {s.weight, s.best})) {
+      s.best = id;
+      s.weight = weight;
+    }
+  }
+
+  std::size_t owners_seen() const { return seen_.size(); }
+  std::size_t count_of(std::uint32_t n) const { return slots_.get()[n].count; }
+
+  // The groups [first, first + count) in the collapse's order: the best
+  // first + count kept in a heap whose front is the worst of them, not
+  // every group copied and sorted (a broad query has thousands).
   std::vector<Doc> ranked(std::size_t first, std::size_t count) const {
-    std::vector<Doc> all = loners_;
-    best_.for_each([&](const Doc& d) { all.push_back(d); });
-    const std::size_t end = std::min(all.size(), first + count);
-    if (first >= end) return {};
-    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(end), all.end(),
-                      better);
-    return {all.begin() + static_cast<std::ptrdiff_t>(first),
-            all.begin() + static_cast<std::ptrdiff_t>(end)};
+    const std::size_t keep = first + count;
+    std::vector<Doc> top;
+    auto offer_top = [&](const Doc& d) {
+      if (top.size() < keep) {
+        top.push_back(d);
+        std::push_heap(top.begin(), top.end(), better);
+      } else if (keep > 0 && better(d, top.front())) {
+        std::pop_heap(top.begin(), top.end(), better);
+        top.back() = d;
+        std::push_heap(top.begin(), top.end(), better);
+      }
+    };
+    for (const Doc& d : loners_) offer_top(d);
+    for (std::uint32_t n : seen_)
+      if (const Slot& s = slots_.get()[n]; s.best != 0) offer_top({s.weight, s.best});
+    std::sort_heap(top.begin(), top.end(), better);
+    if (first >= top.size()) return {};
+    return {top.begin() + static_cast<std::ptrdiff_t>(first), top.end()};
   }
 
  private:
+  struct Slot {
+    double weight;
+    Xapian::docid best;  // 0: none yet
+    std::uint32_t count;
+  };
+  struct Free {
+    void operator()(Slot* p) const { std::free(p); }
+  };
   static bool better(const Doc& a, const Doc& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   }
 
-  OwnerTable<Doc> best_;
+  std::unique_ptr<Slot, Free> slots_;
+  std::vector<std::uint32_t> seen_;  // the owners counted, in the order first seen
   std::vector<Doc> loners_;
 };
 
 // What a search counts of its matching documents from their facet values
 // (layout.h, kSlotFacets): one value a document serves the four facets and
-// the grouped counts (each specimen's matches).
+// the grouped counts (each specimen's matches). The specimens are counted
+// by the facet table's owner numbers when there is a table (one
+// database), else by owner hash (shards).
 class Counts {
  public:
-  Counts(bool owners, bool kinds) : count_owners_(owners), count_kinds_(kinds) {}
+  Counts(bool owners, bool kinds, const detail::FacetTable* table)
+      : count_owners_(owners), count_kinds_(kinds), table_(table) {
+    if (owners && table) slots_.emplace(table->owners());
+  }
 
-  // `n` matching documents have the facet value `v`.
+  // `n` matching documents have the facet value `v` (no table).
   void add(std::string_view v, std::size_t n) {
-    total_ += n;
-    if (v.size() < 3) return;
-    (v[0] == 'r' ? roles_ : quotes_) += n;
-    if (v[1] >= '0' && v[1] < '0' + static_cast<char>(std::size(salary_))) salary_[v[1] - '0'] += n;
-    if (v[2] >= '0' && v[2] < '0' + static_cast<char>(std::size(risk_))) risk_[v[2] - '0'] += n;
-    if (count_owners_)
+    add_facets(v, n);
+    if (count_owners_ && !slots_)
       if (std::uint64_t h = detail::facet_owner(v)) owners_[h] += n;
-    if (count_kinds_ && v.size() > detail::kFacetKindAt) {
-      std::string_view kind = v.substr(detail::kFacetKindAt);
-      auto it = kinds_.find(kind);
-      if (it == kinds_.end()) it = kinds_.emplace(std::string(kind), 0).first;
-      it->second += n;
-    }
+  }
+  // Document `id`, of the table, matches: its value and owner from there.
+  // Returns its owner number (0 for none).
+  std::uint32_t add_numbered(Xapian::docid id) {
+    const std::optional<std::string_view> v = table_->value(id);
+    if (!v)
+      throw Error(ErrorKind::kIndex, std::string(detail::kFacetsFile) +
+                                         ": damaged (no entry for document " + std::to_string(id) +
+                                         "): rebuild it with otiose-index --rebuild");
+    add_facets(*v, 1);
+    const std::uint32_t n = table_->owner(id);
+    if (slots_ && n) slots_->count(n);
+    return n;
   }
 
   std::size_t total() const { return total_; }
-  std::size_t specimens() const { return owners_.size(); }
-  // The matching documents of `slug` (at least the hit itself).
-  std::size_t of(std::string_view slug) const {
-    const std::size_t* n = owners_.find(detail::owner_hash(slug));
-    return std::max<std::size_t>(1, n ? *n : 0);
+  std::size_t specimens() const { return slots_ ? slots_->owners_seen() : owners_.size(); }
+  // The matching documents of hit `id` of specimen `slug` (at least the hit
+  // itself).
+  std::size_t of(std::string_view slug, Xapian::docid id) const {
+    std::size_t n = 0;
+    if (slots_) {
+      if (const std::uint32_t owner = table_->owner(id)) n = slots_->count_of(owner);
+    } else if (const std::size_t* found = owners_.find(detail::owner_hash(slug))) {
+      n = *found;
+    }
+    return std::max<std::size_t>(1, n);
   }
+  // The slots, when counting by the table's numbers.
+  OwnerSlots* slots() { return slots_ ? &*slots_ : nullptr; }
 
   // type, kind, salary, flight_risk; values by name, bands low to high,
   // only those some document has.
@@ -172,12 +237,29 @@ class Counts {
   }
 
  private:
+  // Everything but the owner.
+  void add_facets(std::string_view v, std::size_t n) {
+    total_ += n;
+    if (v.size() < 3) return;
+    (v[0] == 'r' ? roles_ : quotes_) += n;
+    if (v[1] >= '0' && v[1] < '0' + static_cast<char>(std::size(salary_))) salary_[v[1] - '0'] += n;
+    if (v[2] >= '0' && v[2] < '0' + static_cast<char>(std::size(risk_))) risk_[v[2] - '0'] += n;
+    if (count_kinds_ && v.size() > detail::kFacetKindAt) {
+      std::string_view kind = v.substr(detail::kFacetKindAt);
+      auto it = kinds_.find(kind);
+      if (it == kinds_.end()) it = kinds_.emplace(std::string(kind), 0).first;
+      it->second += n;
+    }
+  }
+
   bool count_owners_, count_kinds_;
+  const detail::FacetTable* table_;
   std::size_t total_ = 0, roles_ = 0, quotes_ = 0;
   std::size_t salary_[std::size(detail::kSalaryBands)] = {};
   std::size_t risk_[std::size(detail::kRiskBands)] = {};
   std::map<std::string, std::size_t, std::less<>> kinds_;
-  OwnerTable<std::size_t> owners_;
+  OwnerTable<std::size_t> owners_;   // without a table
+  std::optional<OwnerSlots> slots_;  // with one
 };
 
 // Counts each matching document in this process: cheaper than Xapian's
@@ -186,24 +268,26 @@ class Counts {
 // comes from the generation's facet table, an array entry, where it has one
 // (a value read is a B-tree lookup and a chunk decoded: most of a grouped
 // search's count).
-// With `groups`, it also keeps each specimen's best document.
+// With `keep_best` (a table's counts), it also keeps each specimen's best
+// document.
 class CountingSpy : public Xapian::MatchSpy {
  public:
-  CountingSpy(Counts& counts, const detail::FacetTable* table, GroupBest* groups)
-      : counts_(counts), table_(table), groups_(groups) {}
+  CountingSpy(Counts& counts, bool numbered, bool keep_best)
+      : counts_(counts), numbered_(numbered), best_(keep_best ? counts.slots() : nullptr) {}
   void operator()(const Xapian::Document& doc, double weight) override {
-    std::optional<std::string_view> v;
-    if (table_) v = table_->value(doc.get_docid());
-    std::string read;
-    if (!v) v = read = doc.get_value(detail::kSlotFacets);
-    counts_.add(*v, 1);
-    if (groups_) groups_->offer(detail::facet_owner(*v), doc.get_docid(), weight);
+    if (!numbered_) {
+      counts_.add(doc.get_value(detail::kSlotFacets), 1);
+      return;
+    }
+    const Xapian::docid id = doc.get_docid();
+    const std::uint32_t owner = counts_.add_numbered(id);
+    if (best_) best_->offer(owner, id, weight);
   }
 
  private:
   Counts& counts_;
-  const detail::FacetTable* table_;
-  GroupBest* groups_;
+  bool numbered_;
+  OwnerSlots* best_;
 };
 
 }  // namespace
@@ -334,7 +418,8 @@ struct Searcher::Impl {
   // can exceed the catalogue, and its remote backend loses them in the
   // merge). A match of its own, with no weights, no collapse and no hits to
   // keep: what the counts cost is reading each match's value once. With
-  // `groups` (a local database), it weighs the matches too, and keeps each
+  // `keep_best` (one database, with its facet table), it weighs the
+  // matches too, and keeps each
   // specimen's best document: a grouped search's page without Xapian's
   // collapse, which reads every candidate's kSlotOwner value; only for a
   // query that matches_at_most count_limit documents, since a weighed match
@@ -344,13 +429,13 @@ struct Searcher::Impl {
   // many documents it would look at: fewer counted is every match.
   static Xapian::doccount count_matches(const Snapshot& s, Xapian::Database& db,
                                         const Xapian::Query& query, std::size_t count_limit,
-                                        Counts& counts, GroupBest* groups = nullptr,
+                                        Counts& counts, bool keep_best = false,
                                         Xapian::MSet* mset = nullptr) {
     Xapian::Enquire enquire(db);
     enquire.set_query(query);
-    if (!groups) enquire.set_weighting_scheme(Xapian::BoolWeight());
+    if (!keep_best) enquire.set_weighting_scheme(Xapian::BoolWeight());
     enquire.set_docid_order(Xapian::Enquire::DONT_CARE);
-    CountingSpy local_spy(counts, s.facets(), groups);
+    CountingSpy local_spy(counts, s.facets() != nullptr, keep_best);
     Xapian::ValueCountMatchSpy remote_spy(detail::kSlotFacets);
     if (s.has_remote_shards())
       enquire.add_matchspy(&remote_spy);
@@ -399,22 +484,20 @@ struct Searcher::Impl {
     auto limit = static_cast<Xapian::doccount>(std::min<std::size_t>(o.limit, 10000));
     auto offset = static_cast<Xapian::doccount>(std::min<std::size_t>(o.offset, 1u << 30));
     results.grouped = o.group;
-    Counts counts(o.group, o.facets);
     const bool spied = o.group || o.facets;
+    Counts counts(o.group, o.facets, spied ? s.facets() : nullptr);
     // A grouped search by relevance on one database in the tie order: the
     // counting match keeps each specimen's best document, and when it saw
     // every match, that is the page (the collapse, without its value reads).
     // A query that may match more than count_limit documents is counted
     // without weights and ranked by the collapse, as the weighed count
     // would go through all of them.
-    GroupBest groups;
     Xapian::MSet counted;
     const bool spy_groups = o.group && !ranking.sort_slot && ranking.numbered && s.facets() &&
                             !s.has_remote_shards() && db.get_termfreq(detail::kEditedTerm) == 0 &&
                             matches_at_most(db, filtered, o.count_limit);
-    const Xapian::doccount looked = spied ? count_matches(s, db, filtered, o.count_limit, counts,
-                                                          spy_groups ? &groups : nullptr, &counted)
-                                          : 0;
+    const Xapian::doccount looked =
+        spied ? count_matches(s, db, filtered, o.count_limit, counts, spy_groups, &counted) : 0;
     std::optional<detail::Page> page;
     if (!spy_groups || counts.total() >= looked) page.emplace(db, filtered, ranking, offset, limit);
     results.exact = spied ? counts.total() < looked : page->exact();
@@ -468,7 +551,7 @@ struct Searcher::Impl {
         shown.push_back({m.get_document(), *m, m.get_weight(), &page->mset_of(i)});
       }
     } else {
-      for (const auto& [weight, id] : groups.ranked(offset, limit))
+      for (const auto& [weight, id] : counts.slots()->ranked(offset, limit))
         shown.push_back({db.get_document(id, Xapian::DOC_ASSUME_VALID), id, weight, &counted});
     }
     const Xapian::Stem snippet_stem = detail::snippet_stemmer(stemmer, filtered);
@@ -482,7 +565,7 @@ struct Searcher::Impl {
         std::string v = m.doc.get_value(*ranking.sort_slot);
         if (!v.empty()) hit.sort_value = Xapian::sortable_unserialise(v);
       }
-      if (o.group) hit.more = counts.of(hit.slug) - 1;
+      if (o.group) hit.more = counts.of(hit.slug, m.id) - 1;
       hit.snippet = detail::make_snippet(*m.mset, std::move(body), words, snippet_stem, o);
       if (o.related > 0 && s.model().find(hit.slug) >= 0)
         hit.related = detail::with_cards(s.model(), s.model().related(hit.slug, o.related));

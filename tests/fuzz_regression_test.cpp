@@ -293,6 +293,32 @@ TEST_CASE("damaged index: a facet table cut short, or not one, is an index error
   }
 }
 
+TEST_CASE("damaged index: a facet table entry that holds no value is an index error") {
+  TempDir dir;
+  std::string index = edited_index(dir, [](Xapian::WritableDatabase&) {});
+  const std::string generation = *otiose::detail::current_generation(index);
+  const std::string path = generation + "/" + otiose::detail::kFacetsFile;
+  std::string bytes = otiose::test::read_file(path);
+  // Every entry's length past what an entry holds; the sums rewritten, so
+  // that only the entries tell.
+  for (std::size_t at = otiose::detail::kFacetsHeader; at < bytes.size();
+       at += otiose::detail::kFacetEntry)
+    bytes[at] = static_cast<char>(0xff);
+  otiose::test::write_file(path, bytes);
+  otiose::detail::write_table_sums(generation, *otiose::Env::Default());
+  otiose::Searcher searcher(index);
+  otiose::SearchOptions grouped;
+  grouped.group = true;
+  try {
+    (void)searcher.search("manager", grouped);
+    FAIL("no error");
+  } catch (const otiose::Error& e) {
+    CHECK(e.kind() == otiose::ErrorKind::kIndex);
+    CHECK_THAT(e.what(), Catch::Contains(otiose::detail::kFacetsFile) &&
+                             Catch::Contains("no entry for document"));
+  }
+}
+
 TEST_CASE("damaged index: synonyms of another JSON shape are an index error, not a json one") {
   TempDir dir;
   std::string index = edited_index(dir, [](Xapian::WritableDatabase& db) {

@@ -250,13 +250,17 @@ std::vector<std::string> ranked_by_value(const std::string& generation, const st
 }
 
 // How many documents' facet values the generation's facet table does not
-// hold as their values (a docid with no document: an empty entry).
+// hold as their values (a docid with no document: an empty entry), or
+// whose owner number is not their owner's: one number an owner_hash, from
+// 1 to the table's owners, each used, none for a document without one.
 std::size_t facet_table_misses(const std::string& generation) {
   Xapian::Database db(generation + "/xapian");
   const std::string bytes = otiose::test::read_file(generation + "/" + otiose::detail::kFacetsFile);
   const auto table = otiose::detail::FacetTable::view(bytes);
   REQUIRE(table);
   std::size_t misses = 0;
+  std::map<std::uint64_t, std::uint32_t> number_of;
+  std::set<std::uint32_t> numbers;
   for (Xapian::docid id = 1; id <= db.get_lastdocid() + 1; ++id) {
     std::optional<std::string> want;
     if (id <= db.get_lastdocid()) {
@@ -268,7 +272,18 @@ std::size_t facet_table_misses(const std::string& generation) {
     }
     const auto got = table->value(id);
     if (got.has_value() != want.has_value() || (got && *got != *want)) ++misses;
+    const std::uint64_t owner = want ? otiose::detail::facet_owner(*want) : 0;
+    const std::uint32_t number = table->owner(id);
+    if (owner == 0) {
+      misses += number != 0;
+    } else {
+      auto [it, added] = number_of.emplace(owner, number);
+      misses += number == 0 || it->second != number || (added && !numbers.insert(number).second);
+    }
   }
+  if (numbers.size() != table->owners() ||
+      (!numbers.empty() && (*numbers.begin() != 1 || *numbers.rbegin() != table->owners())))
+    ++misses;
   return misses;
 }
 
