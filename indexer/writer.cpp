@@ -46,7 +46,7 @@ namespace fs = std::filesystem;
 // The writer decides that an index must be rewritten whole by kIndexFormat
 // alone, so a new model format without a new index format would leave old
 // indexes "already up to date" and unreadable. Bump both, then this pair.
-static_assert(SimilarityModel::kFormatVersion == 10 && detail::kIndexFormat == 23,
+static_assert(SimilarityModel::kFormatVersion == 10 && detail::kIndexFormat == 24,
               "a new model format needs a new kIndexFormat (layout/layout.h)");
 
 [[noreturn]] void io_error(const std::string& path, const std::string& what, int error) {
@@ -608,20 +608,23 @@ void write_facet_table(const std::string& db_dir, const std::string& path, Env& 
   auto put_u32 = [](char* at, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) at[i] = static_cast<char>((v >> (8 * i)) & 0xff);
   };
-  out.resize(detail::kFacetsHeader + std::size_t{last} * detail::kFacetEntry, '\0');
+  out.resize(detail::kFacetsHeader + std::size_t{last} * (4 + detail::kFacetEntry), '\0');
   put_u32(out.data() + 8, last);
+  char* owners = out.data() + detail::kFacetsHeader;
+  char* entries = owners + std::size_t{last} * 4;
   // Owner numbers in docid order, from 1.
   std::unordered_map<std::uint64_t, std::uint32_t> numbers;
   for (auto v = db.valuestream_begin(detail::kSlotFacets);
        v != db.valuestream_end(detail::kSlotFacets); ++v) {
     const std::string value = *v;
-    if (value.size() >= detail::kFacetOwnerAt) return;
-    char* entry = out.data() + detail::kFacetsHeader + (v.get_docid() - 1) * detail::kFacetEntry;
+    if (value.size() >= detail::kFacetEntry) return;
+    const Xapian::docid id = v.get_docid();
+    char* entry = entries + std::size_t{id - 1} * detail::kFacetEntry;
     entry[0] = static_cast<char>(value.size());
     std::memcpy(entry + 1, value.data(), value.size());
     if (const std::uint64_t h = detail::facet_owner(value)) {
       auto [it, added] = numbers.try_emplace(h, static_cast<std::uint32_t>(numbers.size() + 1));
-      put_u32(entry + detail::kFacetOwnerAt, it->second);
+      put_u32(owners + std::size_t{id - 1} * 4, it->second);
     }
   }
   put_u32(out.data() + 12, static_cast<std::uint32_t>(numbers.size()));

@@ -181,8 +181,8 @@ std::optional<FacetTable> FacetTable::view(std::string_view bytes) {
     return v;
   };
   const std::uint32_t last = u32_at(magic), owners = u32_at(magic + 4);
-  if ((bytes.size() - kFacetsHeader) / kFacetEntry != last ||
-      (bytes.size() - kFacetsHeader) % kFacetEntry != 0 || owners > last)
+  if ((bytes.size() - kFacetsHeader) / (4 + kFacetEntry) != last ||
+      (bytes.size() - kFacetsHeader) % (4 + kFacetEntry) != 0 || owners > last)
     return std::nullopt;
   FacetTable table;
   table.bytes_ = bytes;

@@ -42,7 +42,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 23;
+inline constexpr int kIndexFormat = 24;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";
@@ -163,21 +163,21 @@ std::string hit_value(const HitValue& hit);
 std::optional<HitValue> read_hit_value(std::string_view v);
 
 // facets.bin, beside a generation's one database (none when sharded):
-// kSlotFacets' value of every document by docid, and its specimen's owner
-// number, written after the database whatever wrote it, so that a search's
-// counts read an array entry a match instead of looking a value up, and
-// count each specimen in a dense array by its number instead of a hash
-// table by its owner_hash. "OTFACET2", the highest docid and the number of
-// owners (u32 each, little-endian), then kFacetEntry bytes a docid from 1:
-// the value's length (0: no such document), the value, zeros, and at
-// kFacetOwnerAt the owner number (u32, little-endian; 0: none, else 1 to
-// the number of owners, the distinct owner_hashes in docid order). In the
-// table sums (kSumsFile) beside the database's files.
+// each document's specimen as a number and its kSlotFacets value, by
+// docid, written after the database whatever wrote it, so that a search
+// counts each specimen in a dense array by its number (not a hash table by
+// its owner_hash) and reads a value as an array entry (not a B-tree lookup
+// and a chunk decoded). "OTFACET3", the highest docid and the number of
+// owners (u32 each, little-endian); then each document's owner number from
+// docid 1 (u32, little-endian; 0: none, else 1 to the number of owners,
+// the distinct owner_hashes in docid order): all a grouped search reads,
+// 4 bytes a match; then kFacetEntry bytes a docid from 1: the value's
+// length (0: no such document), the value, zeros: what the facets read.
+// In the table sums (kSumsFile) beside the database's files.
 inline constexpr char kFacetsFile[] = "facets.bin";
-inline constexpr char kFacetsMagic[] = "OTFACET2";
+inline constexpr char kFacetsMagic[] = "OTFACET3";
 inline constexpr std::size_t kFacetsHeader = 16;
-inline constexpr std::size_t kFacetOwnerAt = 24;
-inline constexpr std::size_t kFacetEntry = kFacetOwnerAt + 4;
+inline constexpr std::size_t kFacetEntry = 24;
 
 class FacetTable {
  public:
@@ -187,28 +187,25 @@ class FacetTable {
   // entry whose length does not fit (damage the caller reads around).
   std::optional<std::string_view> value(std::uint32_t id) const {
     if (id == 0 || id > last_) return std::nullopt;
-    const std::string_view e = entry(id);
+    const std::string_view e =
+        bytes_.substr(kFacetsHeader + std::size_t{last_} * 4 + (id - 1) * kFacetEntry, kFacetEntry);
     const auto n = static_cast<unsigned char>(e[0]);
-    if (n >= kFacetOwnerAt) return std::nullopt;
+    if (n >= kFacetEntry) return std::nullopt;
     return e.substr(1, n);
   }
   // The owner number of document `id`, 1 to owners(); 0 for none, past the
   // highest docid, or a number out of range.
   std::uint32_t owner(std::uint32_t id) const {
     if (id == 0 || id > last_) return 0;
-    const std::string_view e = entry(id);
+    const char* p = bytes_.data() + kFacetsHeader + std::size_t{id - 1} * 4;
     std::uint32_t n = 0;
     for (std::size_t i = 0; i < 4; ++i)
-      n |= static_cast<std::uint32_t>(static_cast<unsigned char>(e[kFacetOwnerAt + i])) << (8 * i);
+      n |= static_cast<std::uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
     return n <= owners_ ? n : 0;
   }
   std::uint32_t owners() const { return owners_; }
 
  private:
-  std::string_view entry(std::uint32_t id) const {
-    return bytes_.substr(kFacetsHeader + (id - 1) * kFacetEntry, kFacetEntry);
-  }
-
   std::string_view bytes_;
   std::uint32_t last_ = 0;
   std::uint32_t owners_ = 0;

@@ -36,12 +36,12 @@ std::string title_of(const SimilarityModel& model, std::string_view slug) {
 
 namespace {
 
-RelatedSpecimen card(const SimilarityModel& model, const std::string& slug) {
+RelatedSpecimen card(const SimilarityModel& model, const std::string& slug, bool tagline = true) {
   RelatedSpecimen r;
   r.slug = slug;
   if (std::ptrdiff_t i = model.find(slug); i >= 0) {
     r.title = model.title(static_cast<std::size_t>(i));
-    r.tagline = model.tagline(static_cast<std::size_t>(i));
+    if (tagline) r.tagline = model.tagline(static_cast<std::size_t>(i));
   }
   return r;
 }
@@ -49,10 +49,10 @@ RelatedSpecimen card(const SimilarityModel& model, const std::string& slug) {
 }  // namespace
 
 std::vector<RelatedSpecimen> with_cards(const SimilarityModel& model,
-                                        const std::vector<Neighbour>& neighbours) {
+                                        const std::vector<Neighbour>& neighbours, bool taglines) {
   std::vector<RelatedSpecimen> out;
   for (const auto& n : neighbours) {
-    out.push_back(card(model, n.slug));
+    out.push_back(card(model, n.slug, taglines));
     out.back().match = n.match;
     out.back().cosine = n.cosine;
   }

@@ -26,9 +26,10 @@ std::string resolve_name(const SimilarityModel& model, std::string_view name);
 // The specimen's title. Throws Error(kNotFound).
 std::string title_of(const SimilarityModel& model, std::string_view slug);
 
-// `neighbours` with their cards.
+// `neighbours` with their cards (without the taglines unless `taglines`).
 std::vector<RelatedSpecimen> with_cards(const SimilarityModel& model,
-                                        const std::vector<Neighbour>& neighbours);
+                                        const std::vector<Neighbour>& neighbours,
+                                        bool taglines = true);
 
 // SimilarityModel::match_text with the cards.
 AdMatches match_ad(const SimilarityModel& model, std::string_view text, std::size_t k);

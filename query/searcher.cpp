@@ -87,43 +87,44 @@ class OwnerTable {
 };
 
 // Each specimen's matching documents and best one, by the facet table's
-// owner number (FacetTable::owner): a slot of 16 bytes a specimen, in
-// memory from calloc, which maps fresh pages only as they are touched. A
-// fresh page costs a process a fault (about 10 us on a virtual machine);
-// the hash tables this replaced, doubling as they grew, touched about a
-// hundred more of them per grouped search at 10,000 specimens than the
-// whole of a `quest` process does.
+// owner number (FacetTable::owner), in as few fresh pages as the search
+// needs: a fresh page costs a process a fault (about 10 us on a virtual
+// machine), and the hash tables this replaced, doubling as they grew,
+// touched about a hundred more of them in a broad grouped search at
+// 10,000 specimens than the whole of a `quest` process does. A sparse set:
+// a 4-byte index a specimen (in memory from calloc, which maps a page only
+// when it is touched) into the slots of the specimens seen, filled in order
+// in memory reserved for every specimen.
 class OwnerSlots {
  public:
   using Doc = std::pair<double, Xapian::docid>;  // weight, docid (never 0)
 
   explicit OwnerSlots(std::uint32_t owners)
-      : slots_(static_cast<Slot*>(std::calloc(std::size_t{owners} + 1, sizeof(Slot)))) {
-    if (!slots_) throw std::bad_alloc();
-    // No more than that, and its pages too are mapped only when touched.
-    seen_.reserve(owners);
+      : index_(static_cast<std::uint32_t*>(std::calloc(std::size_t{owners} + 1, 4))) {
+    if (!index_) throw std::bad_alloc();
+    slots_.reserve(owners);
   }
 
   // One more matching document of owner `n` (1 to the table's owners).
-  void count(std::uint32_t n) {
-    Slot& s = slots_.get()[n];
-    if (s.count++ == 0) seen_.push_back(n);
-  }
+  void count(std::uint32_t n) { ++at(n).count; }
   // Keeps document `id` of owner `n` if it is the owner's best so far, as
   // Xapian's collapse on kSlotOwner chooses on a database numbered in the
   // tie order (the highest weight, then the lowest docid); a document with
   // no owner (n = 0) is a group of its own.
   void offer(std::uint32_t n, Xapian::docid id, double weight) {
     if (n == 0) return loners_.push_back({weight, id});
-    Slot& s = slots_.get()[n];
+    Slot& s = at(n);
     if (s.best == 0 || better({weight, id}, {s.weight, s.best})) {
       s.best = id;
       s.weight = weight;
     }
   }
 
-  std::size_t owners_seen() const { return seen_.size(); }
-  std::size_t count_of(std::uint32_t n) const { return slots_.get()[n].count; }
+  std::size_t owners_seen() const { return slots_.size(); }
+  std::size_t count_of(std::uint32_t n) const {
+    const std::uint32_t i = index_.get()[n];
+    return i ? slots_[i - 1].count : 0;
+  }
 
   // The groups [first, first + count) in the collapse's order: the best
   // first + count kept in a heap whose front is the worst of them, not
@@ -142,8 +143,8 @@ class OwnerSlots {
       }
     };
     for (const Doc& d : loners_) offer_top(d);
-    for (std::uint32_t n : seen_)
-      if (const Slot& s = slots_.get()[n]; s.best != 0) offer_top({s.weight, s.best});
+    for (const Slot& s : slots_)
+      if (s.best != 0) offer_top({s.weight, s.best});
     std::sort_heap(top.begin(), top.end(), better);
     if (first >= top.size()) return {};
     return {top.begin() + static_cast<std::ptrdiff_t>(first), top.end()};
@@ -151,19 +152,27 @@ class OwnerSlots {
 
  private:
   struct Slot {
-    double weight;
-    Xapian::docid best;  // 0: none yet
-    std::uint32_t count;
+    double weight = 0;
+    Xapian::docid best = 0;  // 0: none yet
+    std::uint32_t count = 0;
   };
   struct Free {
-    void operator()(Slot* p) const { std::free(p); }
+    void operator()(std::uint32_t* p) const { std::free(p); }
   };
   static bool better(const Doc& a, const Doc& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   }
+  Slot& at(std::uint32_t n) {
+    std::uint32_t& i = index_.get()[n];
+    if (i == 0) {
+      slots_.emplace_back();
+      i = static_cast<std::uint32_t>(slots_.size());
+    }
+    return slots_[i - 1];
+  }
 
-  std::unique_ptr<Slot, Free> slots_;
-  std::vector<std::uint32_t> seen_;  // the owners counted, in the order first seen
+  std::unique_ptr<std::uint32_t, Free> index_;  // by owner number: a slot's place + 1, 0 none
+  std::vector<Slot> slots_;                     // the owners seen, in the order first seen
   std::vector<Doc> loners_;
 };
 
@@ -174,8 +183,8 @@ class OwnerSlots {
 // database), else by owner hash (shards).
 class Counts {
  public:
-  Counts(bool owners, bool kinds, const detail::FacetTable* table)
-      : count_owners_(owners), count_kinds_(kinds), table_(table) {
+  Counts(bool owners, bool facets, const detail::FacetTable* table)
+      : count_owners_(owners), count_facets_(facets), table_(table) {
     if (owners && table) slots_.emplace(table->owners());
   }
 
@@ -185,15 +194,20 @@ class Counts {
     if (count_owners_ && !slots_)
       if (std::uint64_t h = detail::facet_owner(v)) owners_[h] += n;
   }
-  // Document `id`, of the table, matches: its value and owner from there.
-  // Returns its owner number (0 for none).
+  // Document `id`, of the table, matches: its owner, and its value when
+  // the facets are counted, from there. Returns its owner number (0 for
+  // none).
   std::uint32_t add_numbered(Xapian::docid id) {
-    const std::optional<std::string_view> v = table_->value(id);
-    if (!v)
-      throw Error(ErrorKind::kIndex, std::string(detail::kFacetsFile) +
-                                         ": damaged (no entry for document " + std::to_string(id) +
-                                         "): rebuild it with otiose-index --rebuild");
-    add_facets(*v, 1);
+    if (count_facets_) {
+      const std::optional<std::string_view> v = table_->value(id);
+      if (!v)
+        throw Error(ErrorKind::kIndex,
+                    std::string(detail::kFacetsFile) + ": damaged (no entry for document " +
+                        std::to_string(id) + "): rebuild it with otiose-index --rebuild");
+      add_facets(*v, 1);
+    } else {
+      ++total_;
+    }
     const std::uint32_t n = table_->owner(id);
     if (slots_ && n) slots_->count(n);
     return n;
@@ -244,7 +258,7 @@ class Counts {
     (v[0] == 'r' ? roles_ : quotes_) += n;
     if (v[1] >= '0' && v[1] < '0' + static_cast<char>(std::size(salary_))) salary_[v[1] - '0'] += n;
     if (v[2] >= '0' && v[2] < '0' + static_cast<char>(std::size(risk_))) risk_[v[2] - '0'] += n;
-    if (count_kinds_ && v.size() > detail::kFacetKindAt) {
+    if (count_facets_ && v.size() > detail::kFacetKindAt) {
       std::string_view kind = v.substr(detail::kFacetKindAt);
       auto it = kinds_.find(kind);
       if (it == kinds_.end()) it = kinds_.emplace(std::string(kind), 0).first;
@@ -252,7 +266,7 @@ class Counts {
     }
   }
 
-  bool count_owners_, count_kinds_;
+  bool count_owners_, count_facets_;
   const detail::FacetTable* table_;
   std::size_t total_ = 0, roles_ = 0, quotes_ = 0;
   std::size_t salary_[std::size(detail::kSalaryBands)] = {};
@@ -568,7 +582,8 @@ struct Searcher::Impl {
       if (o.group) hit.more = counts.of(hit.slug, m.id) - 1;
       hit.snippet = detail::make_snippet(*m.mset, std::move(body), words, snippet_stem, o);
       if (o.related > 0 && s.model().find(hit.slug) >= 0)
-        hit.related = detail::with_cards(s.model(), s.model().related(hit.slug, o.related));
+        hit.related = detail::with_cards(s.model(), s.model().related(hit.slug, o.related),
+                                         o.related_taglines);
       results.hits.push_back(std::move(hit));
     }
     // A field processor runs again when Xapian retries a query.

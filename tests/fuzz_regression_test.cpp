@@ -293,7 +293,8 @@ TEST_CASE("damaged index: a facet table cut short, or not one, is an index error
   }
 }
 
-TEST_CASE("damaged index: a facet table entry that holds no value is an index error") {
+TEST_CASE(
+    "damaged index: a facet table entry that holds no value is an index error for the facets") {
   TempDir dir;
   std::string index = edited_index(dir, [](Xapian::WritableDatabase&) {});
   const std::string generation = *otiose::detail::current_generation(index);
@@ -301,16 +302,18 @@ TEST_CASE("damaged index: a facet table entry that holds no value is an index er
   std::string bytes = otiose::test::read_file(path);
   // Every entry's length past what an entry holds; the sums rewritten, so
   // that only the entries tell.
-  for (std::size_t at = otiose::detail::kFacetsHeader; at < bytes.size();
+  const std::size_t documents =
+      (bytes.size() - otiose::detail::kFacetsHeader) / (4 + otiose::detail::kFacetEntry);
+  for (std::size_t at = bytes.size() - documents * otiose::detail::kFacetEntry; at < bytes.size();
        at += otiose::detail::kFacetEntry)
     bytes[at] = static_cast<char>(0xff);
   otiose::test::write_file(path, bytes);
   otiose::detail::write_table_sums(generation, *otiose::Env::Default());
   otiose::Searcher searcher(index);
-  otiose::SearchOptions grouped;
-  grouped.group = true;
+  otiose::SearchOptions faceted;
+  faceted.facets = true;
   try {
-    (void)searcher.search("manager", grouped);
+    (void)searcher.search("manager", faceted);
     FAIL("no error");
   } catch (const otiose::Error& e) {
     CHECK(e.kind() == otiose::ErrorKind::kIndex);

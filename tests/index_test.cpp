@@ -792,6 +792,16 @@ TEST_CASE("related lists, pasted ads and names are the model's: Xapian is never 
   o.related = 3;
   auto hit = s.search("scrum master", o).hits.at(0);
   REQUIRE(hit.related.size() == 3);
+  // A frontend that shows the titles alone can leave the taglines out.
+  o.related_taglines = false;
+  auto bare = s.search("scrum master", o).hits.at(0);
+  REQUIRE(bare.related.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(bare.related[i].slug == hit.related[i].slug);
+    CHECK(bare.related[i].title == hit.related[i].title);
+    CHECK(bare.related[i].match == hit.related[i].match);
+    CHECK(bare.related[i].tagline.empty());
+  }
   otiose::Searcher fresh(dir / "index");
   std::filesystem::remove_all(fresh.generation() + "/xapian");
 

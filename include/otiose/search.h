@@ -36,7 +36,10 @@ struct SearchOptions {
   std::optional<std::int64_t> salary_min;  // on the average salary
   std::optional<std::int64_t> salary_max;
   std::size_t related = 3;  // related specimens per hit; 0: none
-  bool match_any = false;   // words are ANDed unless this is set (then ORed)
+  // Their taglines too (RelatedSpecimen::tagline): a frontend that shows
+  // only the titles can leave them out, a read of the model each spared.
+  bool related_taglines = true;
+  bool match_any = false;  // words are ANDed unless this is set (then ORed)
   // Snippets: HTML-escaped with the matched words between these marks, or,
   // with html = false, plain text between them.
   bool html = true;
