@@ -105,7 +105,13 @@ const SpellingTable& Snapshot::spelling() const {
 }
 
 void Snapshot::check_tables() const {
-  open_xapian();
+  // Opening verified them a moment ago: no second look at each file.
+  bool opened = false;
+  std::call_once(xapian_once_, [this, &opened] {
+    open_xapian_once();
+    opened = true;
+  });
+  if (opened) return;
   std::lock_guard<std::mutex> lock(stamps_mutex_);
   if (tables_changed(stamps_)) stamps_ = verify_table_sums(generation_);
 }
