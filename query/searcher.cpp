@@ -91,19 +91,17 @@ class OwnerTable {
 // needs: a fresh page costs a process a fault (about 10 us on a virtual
 // machine), and the hash tables this replaced, doubling as they grew,
 // touched about a hundred more of them in a broad grouped search at
-// 10,000 specimens than the whole of a `quest` process does. A sparse set:
-// a 4-byte index a specimen (in memory from calloc, which maps a page only
-// when it is touched) into the slots of the specimens seen, filled in order
-// in memory reserved for every specimen.
+// 10,000 specimens than the whole of a `quest` process does. The slots of
+// the specimens seen, filled in order in memory reserved for every
+// specimen (mapped as it is filled); each one's place among them in a
+// little table of its own while there are few (most queries), then in a
+// 4-byte index a specimen (4 KB covers 1,024, and a hundred specimens
+// spread over them all).
 class OwnerSlots {
  public:
   using Doc = std::pair<double, Xapian::docid>;  // weight, docid (never 0)
 
-  explicit OwnerSlots(std::uint32_t owners)
-      : index_(static_cast<std::uint32_t*>(std::calloc(std::size_t{owners} + 1, 4))) {
-    if (!index_) throw std::bad_alloc();
-    slots_.reserve(owners);
-  }
+  explicit OwnerSlots(std::uint32_t owners) : owners_(owners) { slots_.reserve(owners); }
 
   // One more matching document of owner `n` (1 to the table's owners).
   void count(std::uint32_t n) { ++at(n).count; }
@@ -122,7 +120,7 @@ class OwnerSlots {
 
   std::size_t owners_seen() const { return slots_.size(); }
   std::size_t count_of(std::uint32_t n) const {
-    const std::uint32_t i = index_.get()[n];
+    const std::uint32_t i = place(n);
     return i ? slots_[i - 1].count : 0;
   }
 
@@ -162,16 +160,44 @@ class OwnerSlots {
   static bool better(const Doc& a, const Doc& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   }
-  Slot& at(std::uint32_t n) {
-    std::uint32_t& i = index_.get()[n];
-    if (i == 0) {
-      slots_.emplace_back();
-      i = static_cast<std::uint32_t>(slots_.size());
-    }
-    return slots_[i - 1];
+  // The little table while at most kFew owners are seen: open addressing,
+  // owner number (0: empty) and place.
+  static constexpr std::size_t kFew = 128, kFewSlots = 2 * kFew;
+  static std::size_t few_slot(std::uint32_t n) { return (n * 2654435761u) % kFewSlots; }
+
+  // Owner n's place among the slots + 1; 0 when it has none.
+  std::uint32_t place(std::uint32_t n) const {
+    if (index_) return index_.get()[n];
+    std::size_t i = few_slot(n);
+    while (few_owner_[i] != 0 && few_owner_[i] != n) i = (i + 1) % kFewSlots;
+    return few_owner_[i] == n ? few_place_[i] : 0;
   }
 
-  std::unique_ptr<std::uint32_t, Free> index_;  // by owner number: a slot's place + 1, 0 none
+  Slot& at(std::uint32_t n) {
+    if (const std::uint32_t i = place(n)) return slots_[i - 1];
+    slots_.emplace_back();
+    const auto i = static_cast<std::uint32_t>(slots_.size());
+    if (!index_ && slots_.size() <= kFew) {
+      std::size_t j = few_slot(n);
+      while (few_owner_[j] != 0) j = (j + 1) % kFewSlots;
+      few_owner_[j] = n;
+      few_place_[j] = i;
+    } else {
+      if (!index_) {
+        index_.reset(static_cast<std::uint32_t*>(std::calloc(std::size_t{owners_} + 1, 4)));
+        if (!index_) throw std::bad_alloc();
+        for (std::size_t j = 0; j < kFewSlots; ++j)
+          if (few_owner_[j] != 0) index_.get()[few_owner_[j]] = few_place_[j];
+      }
+      index_.get()[n] = i;
+    }
+    return slots_.back();
+  }
+
+  std::uint32_t owners_;
+  std::uint32_t few_owner_[kFewSlots] = {};
+  std::uint32_t few_place_[kFewSlots] = {};
+  std::unique_ptr<std::uint32_t, Free> index_;  // by owner number, once past kFew: place + 1
   std::vector<Slot> slots_;                     // the owners seen, in the order first seen
   std::vector<Doc> loners_;
 };
