@@ -514,6 +514,38 @@ TEST_CASE("otiose-index --check passes the catalogue and fails a bad record with
   CHECK_FALSE(std::filesystem::exists(dir.path() / "index" / "current"));
 }
 
+// GLIBC_TUNABLES as a running otiose-index has it, started with `env`
+// (assignments for env(1), or "-u GLIBC_TUNABLES"): it waits on a FIFO for
+// its records meanwhile, and is looked at until the variable names the
+// huge-page tunable or five seconds pass.
+std::string index_tunables(const std::string& env) {
+  otiose::test::TempDir dir;
+  const std::string fifo = dir / "in", script = dir / "look.sh";
+  otiose::test::write_file(
+      script, "mkfifo " + fifo + "\nenv " + env + " " + bin("otiose-index") + " --check - <" +
+                  fifo + " >/dev/null 2>&1 &\npid=$!\nexec 3>" + fifo +
+                  "\nfor i in $(seq 100); do\n"
+                  "  t=$(tr '\\0' '\\n' </proc/$pid/environ | grep '^GLIBC_TUNABLES=')\n"
+                  "  case \"$t\" in *hugetlb*) break ;; esac\n  sleep 0.05\ndone\n"
+                  "echo \"$t\"\nexec 3>&-\nwait $pid\nexit 0\n");
+  Ran r = run_command("sh " + script);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  return r.out.substr(0, r.out.find('\n'));
+}
+
+TEST_CASE("otiose-index starts itself again with glibc's huge pages, unless told either way") {
+#if defined(__SANITIZE_ADDRESS__)
+  WARN("an ASan build: its allocator is not glibc's, and the tool does not restart");
+#else
+  CHECK(index_tunables("-u GLIBC_TUNABLES") == "GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
+  // (Another tunable beside it is kept too, but glibc's start-up rewrites
+  // the variable where /proc shows it.)
+  CHECK(index_tunables("GLIBC_TUNABLES=glibc.malloc.hugetlb=0") ==
+        "GLIBC_TUNABLES=glibc.malloc.hugetlb=0");
+#endif
+}
+
 TEST_CASE("otiose-index tells the truth in a line: counts, plurals, a no-op, a non-corpus") {
   otiose::test::TempDir dir;
   otiose::test::write_file(dir / "one.jsonl", R"({"slug": "a", "title": "A", "tagline": "An a."})"
