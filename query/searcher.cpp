@@ -94,9 +94,9 @@ class OwnerTable {
 // 10,000 specimens than the whole of a `quest` process does. The slots of
 // the specimens seen, filled in order in memory reserved for every
 // specimen (mapped as it is filled); each one's place among them in a
-// little table of its own while there are few (most queries), then in a
-// 4-byte index a specimen (4 KB covers 1,024, and a hundred specimens
-// spread over them all).
+// little table of its own while there are few (most queries), then in an
+// index of 4 bytes a specimen, which a hundred specimens of 10,000 already
+// spread over every page of.
 class OwnerSlots {
  public:
   using Doc = std::pair<double, Xapian::docid>;  // weight, docid (never 0)
@@ -459,12 +459,12 @@ struct Searcher::Impl {
   // merge). A match of its own, with no weights, no collapse and no hits to
   // keep: what the counts cost is reading each match's value once. With
   // `keep_best` (one database, with its facet table), it weighs the
-  // matches too, and keeps each
-  // specimen's best document: a grouped search's page without Xapian's
-  // collapse, which reads every candidate's kSlotOwner value; only for a
-  // query that matches_at_most count_limit documents, since a weighed match
-  // asked for no hits goes on through every match (Xapian stops at
-  // check_at_least only when no document can weigh anything). `mset` gets
+  // matches too, and keeps each specimen's best document: a grouped
+  // search's page without Xapian's collapse, which reads every candidate's
+  // kSlotOwner value; only for a query that matches_at_most count_limit
+  // documents, since a weighed match asked for no hits goes on through
+  // every match (Xapian stops at check_at_least only when no document can
+  // weigh anything). `mset` gets
   // the match's MSet (no hits: for snippets and estimates). Returns how
   // many documents it would look at: fewer counted is every match.
   static Xapian::doccount count_matches(const Snapshot& s, Xapian::Database& db,

@@ -71,8 +71,6 @@ std::string fixed(double x, int digits) {
   return buffer;
 }
 
-}  // namespace
-
 // A run touches hundreds of megabytes of fresh memory (the records, the
 // model's matrices), and on a virtual machine the first touch of each 4 KB
 // page is a fault of about 10 us: 1.3 s of a one-record edit's 2.7 s at
@@ -100,6 +98,8 @@ void restart_with_huge_pages(char** argv) {
   (void)argv;
 #endif
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   restart_with_huge_pages(argv);
