@@ -316,8 +316,7 @@ std::string file_sum(const std::string& path, ErrorKind kind) {
 
 }  // namespace
 
-void write_table_sums(const std::string& generation, Env& env) {
-  std::string path = generation + "/" + kSumsFile;
+std::string table_sums(const std::string& generation) {
   nlohmann::json files = nlohmann::json::array();
   for (const std::string& db : written_databases(generation)) {
     std::error_code ec;
@@ -343,7 +342,11 @@ void write_table_sums(const std::string& generation, Env& env) {
                      {"size", static_cast<std::uint64_t>(st.st_size)},
                      {"mtime_ns", mtime_ns(st)},
                      {"sum", file_sum(facets, ErrorKind::kIo)}});
-  env.write_file(path, nlohmann::json{{"files", files}}.dump() + "\n");
+  return nlohmann::json{{"files", files}}.dump() + "\n";
+}
+
+void write_table_sums(const std::string& generation, Env& env) {
+  env.write_file(generation + "/" + kSumsFile, table_sums(generation));
 }
 
 std::vector<TableStamp> verify_table_sums(const std::string& generation) {

@@ -320,9 +320,13 @@ struct TableStamp {
   std::int64_t mtime_ns = 0;
 };
 
-// Records each file of the generation's written databases (size, mtime,
-// checksum) in GEN/xapian.sums and flushes it through `env`. Throws Error(kIo) naming the file it
-// cannot read or write.
+// What GEN/xapian.sums holds for the generation's written databases and
+// its facet table as they are now: each file's size, mtime and checksum.
+// Reads the files and writes nothing. Throws Error(kIo) naming a file it
+// cannot read.
+std::string table_sums(const std::string& generation);
+// Records table_sums() in GEN/xapian.sums and flushes it through `env`.
+// Throws Error(kIo) naming the file it cannot read or write.
 void write_table_sums(const std::string& generation, Env& env);
 
 // Checks the local databases against GEN/xapian.sums before Xapian reads
