@@ -24,6 +24,7 @@
 #include "query/snapshot.h"
 #include "query/snippets.h"
 #include "query/spelling.h"
+#include "similarity/scoring.h"
 
 namespace otiose {
 
@@ -112,7 +113,7 @@ class OwnerSlots {
   void offer(std::uint32_t n, Xapian::docid id, double weight) {
     if (n == 0) return loners_.push_back({weight, id});
     Slot& s = at(n);
-    if (s.best == 0 || better({weight, id}, {s.weight, s.best})) {
+    if (s.best == 0 || detail::better({id, weight}, {s.best, s.weight})) {
       s.best = id;
       s.weight = weight;
     }
@@ -124,28 +125,18 @@ class OwnerSlots {
     return i ? slots_[i - 1].count : 0;
   }
 
-  // The groups [first, first + count) in the collapse's order: the best
-  // first + count kept in a heap whose front is the worst of them, not
-  // every group copied and sorted (a broad query has thousands).
+  // The groups [first, first + count) in the collapse's order (TopK's:
+  // the highest weight, then the lowest docid), holding no more than
+  // first + count at a time (a broad query has thousands).
   std::vector<Doc> ranked(std::size_t first, std::size_t count) const {
-    const std::size_t keep = first + count;
-    std::vector<Doc> top;
-    auto offer_top = [&](const Doc& d) {
-      if (top.size() < keep) {
-        top.push_back(d);
-        std::push_heap(top.begin(), top.end(), better);
-      } else if (keep > 0 && better(d, top.front())) {
-        std::pop_heap(top.begin(), top.end(), better);
-        top.back() = d;
-        std::push_heap(top.begin(), top.end(), better);
-      }
-    };
-    for (const Doc& d : loners_) offer_top(d);
+    detail::TopK top(first + count);
+    for (const auto& [weight, id] : loners_) top.offer({id, weight});
     for (const Slot& s : slots_)
-      if (s.best != 0) offer_top({s.weight, s.best});
-    std::sort_heap(top.begin(), top.end(), better);
-    if (first >= top.size()) return {};
-    return {top.begin() + static_cast<std::ptrdiff_t>(first), top.end()};
+      if (s.best != 0) top.offer({s.best, s.weight});
+    const std::vector<detail::Scored> best = std::move(top).take();
+    std::vector<Doc> out;
+    for (std::size_t i = first; i < best.size(); ++i) out.push_back({best[i].score, best[i].index});
+    return out;
   }
 
  private:
@@ -157,9 +148,6 @@ class OwnerSlots {
   struct Free {
     void operator()(std::uint32_t* p) const { std::free(p); }
   };
-  static bool better(const Doc& a, const Doc& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  }
   // The little table while at most kFew owners are seen: open addressing,
   // owner number (0: empty) and place.
   static constexpr std::size_t kFew = 128, kFewSlots = 2 * kFew;
