@@ -514,6 +514,8 @@ TEST_CASE("otiose-index --check passes the catalogue and fails a bad record with
   CHECK_FALSE(std::filesystem::exists(dir.path() / "index" / "current"));
 }
 
+namespace {
+
 // GLIBC_TUNABLES as a running otiose-index has it, started with `env`
 // (assignments for env(1), or "-u GLIBC_TUNABLES"): it waits on a FIFO for
 // its records meanwhile, and is looked at until the variable names the
@@ -533,6 +535,8 @@ std::string index_tunables(const std::string& env) {
   REQUIRE(r.status == 0);
   return r.out.substr(0, r.out.find('\n'));
 }
+
+}  // namespace
 
 TEST_CASE("otiose-index starts itself again with glibc's huge pages, unless told either way") {
 #if defined(__SANITIZE_ADDRESS__)
