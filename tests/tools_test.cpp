@@ -514,6 +514,7 @@ TEST_CASE("otiose-index --check passes the catalogue and fails a bad record with
   CHECK_FALSE(std::filesystem::exists(dir.path() / "index" / "current"));
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
 namespace {
 
 // GLIBC_TUNABLES as a running otiose-index has it, started with `env`
@@ -537,6 +538,7 @@ std::string index_tunables(const std::string& env) {
 }
 
 }  // namespace
+#endif
 
 TEST_CASE("otiose-index starts itself again with glibc's huge pages, unless told either way") {
 #if defined(__SANITIZE_ADDRESS__)
