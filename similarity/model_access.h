@@ -21,7 +21,8 @@ struct ModelView {
   std::string_view config;  // the configuration's JSON, as config_json() wrote it
   const std::uint64_t* row_ptr = nullptr;
   const std::uint32_t* row_idx = nullptr;
-  const double* row_val = nullptr;
+  const double* idf = nullptr;             // terms
+  const double* row_norm = nullptr;        // n
   const std::uint32_t* top_idx = nullptr;  // n x k, kNoNeighbour pads
   const double* top_val = nullptr;
   const std::uint64_t* text_sums = nullptr;  // n: checksum() of each specimen_text()
@@ -34,6 +35,9 @@ struct ModelView {
   const std::uint32_t* pair_row_count = nullptr;
 
   std::string_view slug(std::size_t i) const;
+  // The value of row i's entry p (row_ptr[i] <= p < row_ptr[i + 1]), as the
+  // build computed it; row_idx[p] < terms.
+  double row_value(std::size_t i, std::uint64_t p, bool sublinear) const;
   std::string_view term(std::size_t t) const;
 };
 

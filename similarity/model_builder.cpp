@@ -327,14 +327,17 @@ RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& c
       double* values = rows.valuePtr() + at;
       double norm = 0;
       for (std::size_t e = 0; e < row.size(); ++e) {
-        values[e] = detail::tf_weight(row[e].second, config.sublinear_tf) * v.idf[row[e].first];
-        norm += values[e] * values[e];
+        const double w =
+            detail::tf_weight(row[e].second, config.sublinear_tf) * v.idf[row[e].first];
+        norm += w * w;
       }
       if (squares) (*squares)[i] = norm;
       norm = std::sqrt(norm);
+      // As a reader computes an entry from the stored counts (kRowNorm).
       for (std::size_t e = 0; e < row.size(); ++e) {
         inner[e] = static_cast<std::int64_t>(row[e].first);
-        values[e] = norm > 0 ? values[e] / norm : 0.0;
+        values[e] =
+            detail::row_value(row[e].second, v.idf[row[e].first], norm, config.sublinear_tf);
         counts[at + e] = row[e].second;
       }
     }
@@ -733,6 +736,10 @@ void all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, unsign
 // changed specimen, are left in `recompute` for all_pairs(). Returns false
 // (compute everything) when `old` has other specimens, another
 // configuration, or more than an eighth of the specimens changed.
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof(double)) == 0;
+}
+
 bool keep_lists(const detail::ModelView& old, const std::vector<const Record*>& records,
                 const TfidfConfig& config, const Vocabulary& v, const RowMatrix& rows,
                 const ColMatrix& cols, Neighbours& out, std::vector<std::uint32_t>& recompute) {
@@ -762,7 +769,7 @@ bool keep_lists(const detail::ModelView& old, const std::vector<const Record*>& 
     bool same = static_cast<std::uint64_t>(start[i + 1] - start[i]) == to - from;
     for (std::uint64_t p = from, q = static_cast<std::uint64_t>(start[i]); same && p < to; ++p, ++q)
       same = old.row_idx[p] < old.terms && term_of[old.row_idx[p]] == rows.innerIndexPtr()[q] &&
-             std::memcmp(&old.row_val[p], &rows.valuePtr()[q], sizeof(double)) == 0;
+             same_bits(old.row_value(i, p, config.sublinear_tf), rows.valuePtr()[q]);
     if (!same) {
       changed[i] = 1;
       moved.push_back(static_cast<std::uint32_t>(i));
@@ -817,6 +824,14 @@ bool keep_lists(const detail::ModelView& old, const std::vector<const Record*>& 
   recompute.insert(recompute.end(), moved.begin(), moved.end());
   std::sort(recompute.begin(), recompute.end());
   return true;
+}
+
+// Each row's norm as tfidf_rows() divided by it (kRowNorm), from its sums
+// of squares.
+std::vector<double> row_norms(const std::vector<double>& squares) {
+  std::vector<double> out(squares.size());
+  for (std::size_t i = 0; i < squares.size(); ++i) out[i] = std::sqrt(squares[i]);
+  return out;
 }
 
 std::vector<std::uint32_t> as_u32(const std::int64_t* p, std::size_t count) {
@@ -922,7 +937,8 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
                       const RowMatrix& rows, const ColMatrix& cols, const Neighbours& top,
                       const std::vector<double>& scale, const NameTable& names,
                       const OccupationPart& occ, const std::vector<std::uint64_t>& text_sums,
-                      const std::vector<std::uint32_t>& counts, const PairPart& pairs) {
+                      const std::vector<std::uint32_t>& counts, const std::vector<double>& norms,
+                      const PairPart& pairs) {
   const std::size_t n = records.size();
   const auto nnz = static_cast<std::size_t>(rows.nonZeros());
   // Sections are added by reference where the bytes are already as the
@@ -937,7 +953,7 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
   w.add(detail::kIdf, v.idf);
   w.add(detail::kRowPtr, as_u64(rows.outerIndexPtr()), (n + 1) * 8);
   w.add_owned(detail::kRowIdx, as_u32(rows.innerIndexPtr(), nnz));
-  w.add(detail::kRowVal, rows.valuePtr(), nnz * sizeof(double));
+  w.add(detail::kRowNorm, norms);
   w.add(detail::kColPtr, as_u64(cols.outerIndexPtr()), (v.terms.size() + 1) * 8);
   w.add_owned(detail::kColIdx, as_u32(cols.innerIndexPtr(), nnz));
   w.add(detail::kColVal, cols.valuePtr(), nnz * sizeof(double));
@@ -1041,7 +1057,7 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
   write_model_file(env ? *env : *Env::Default(), path, config, records, vocabulary, rows, cols, top,
                    scale_of(top), name_table(records),
                    occupation_part(occupations, records, config, threads), text_sums, counts,
-                   pairs);
+                   row_norms(squares), pairs);
   return stats;
 }
 

@@ -29,7 +29,10 @@ enum SectionId : std::uint32_t {
   kIdf,         // f64[n_terms]
   kRowPtr,      // u64[n_docs + 1]: CSR of the l2-normalised vectors
   kRowIdx,      // u32[nnz] term indices, ascending within a row
-  kRowVal,      // f64[nnz]
+  kRowNorm,     // f64[n_docs]: each row's l2 norm before normalising: an
+                // entry's value is tf_weight(its kRowCount) x its term's
+                // IDF / this, computed as the build did (bit for bit); the
+                // values are stored once, by column (kColVal)
   kColPtr,      // u64[n_terms + 1]: the same matrix as CSC
   kColIdx,      // u32[nnz] specimen indices, ascending within a column
   kColVal,      // f64[nnz]

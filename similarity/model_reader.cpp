@@ -49,7 +49,7 @@ struct SimilarityModel::Impl {
   const double* idf = nullptr;
   const std::uint64_t* row_ptr = nullptr;
   const std::uint32_t* row_idx = nullptr;
-  const double* row_val = nullptr;
+  const double* row_norm = nullptr;
   const std::uint64_t* col_ptr = nullptr;
   const std::uint32_t* col_idx = nullptr;
   const double* col_val = nullptr;
@@ -224,10 +224,24 @@ struct SimilarityModel::Impl {
     return static_cast<std::size_t>(i);
   }
 
+  // Specimen i's vector, its values computed from the stored counts as the
+  // build computed them (model_format.h, kRowNorm).
   detail::SparseVector row(std::size_t i) const {
+    check(row_ptr + i, 16);
+    const std::uint64_t a = row_ptr[i], b = row_ptr[i + 1];
+    if (a > b || b > header->nnz) damaged("damaged similarity model (vector offsets)");
+    check(row_idx + a, (b - a) * 4);
+    check(row_count + a, (b - a) * 4);
+    check(row_norm + i, 8);
+    const bool sublinear = config().sublinear_tf;
     detail::SparseVector out;
-    auto [a, b] = span(row_ptr, row_idx, row_val, i, n_terms());
-    for (auto p = a; p < b; ++p) out.emplace_back(row_idx[p], row_val[p]);
+    out.reserve(b - a);
+    for (auto p = a; p < b; ++p) {
+      const std::uint32_t t = row_idx[p];
+      if (t >= n_terms()) damaged("damaged similarity model (vector indices)");
+      check(idf + t, 8);
+      out.emplace_back(t, detail::row_value(row_count[p], idf[t], row_norm[i], sublinear));
+    }
     return out;
   }
 
@@ -606,7 +620,7 @@ struct SimilarityModel::Impl {
     idf = reinterpret_cast<const double*>(section(detail::kIdf, t * 8));
     row_ptr = reinterpret_cast<const std::uint64_t*>(section(detail::kRowPtr, (n + 1) * 8));
     row_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kRowIdx, nnz * 4));
-    row_val = reinterpret_cast<const double*>(section(detail::kRowVal, nnz * 8));
+    row_norm = reinterpret_cast<const double*>(section(detail::kRowNorm, n * 8));
     col_ptr = reinterpret_cast<const std::uint64_t*>(section(detail::kColPtr, (t + 1) * 8));
     col_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kColIdx, nnz * 4));
     col_val = reinterpret_cast<const double*>(section(detail::kColVal, nnz * 8));
@@ -700,7 +714,8 @@ ModelView ModelAccess::view(const SimilarityModel& model) {
   v.config = m.config_text;
   v.row_ptr = m.row_ptr;
   v.row_idx = m.row_idx;
-  v.row_val = m.row_val;
+  v.idf = m.idf;
+  v.row_norm = m.row_norm;
   v.top_idx = m.top_idx;
   v.top_val = m.top_val;
   v.text_sums = m.text_sums;
@@ -720,6 +735,10 @@ std::string_view ModelAccess::slug(const SimilarityModel& model, std::size_t i) 
 std::string_view ModelAccess::term(const SimilarityModel& model, std::size_t t) {
   return model.impl_->term(t);
 }
+double ModelView::row_value(std::size_t i, std::uint64_t p, bool sublinear) const {
+  return detail::row_value(row_count[p], idf[row_idx[p]], row_norm[i], sublinear);
+}
+
 std::string_view ModelView::slug(std::size_t i) const {
   return ModelAccess::slug(*model, i);
 }

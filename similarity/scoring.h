@@ -93,6 +93,14 @@ std::unordered_map<std::string, std::uint32_t> count_terms(
 // The tf part of a weight: the raw count, or 1 + ln(count) when sublinear.
 double tf_weight(std::uint32_t count, bool sublinear);
 
+// An entry of a specimen's l2-normalised vector: its term's `count` in the
+// text, the term's `idf` and the row's `norm` before normalising, computed
+// in the build's order so that the bits are the build's.
+inline double row_value(std::uint32_t count, double idf, double norm, bool sublinear) {
+  const double w = tf_weight(count, sublinear) * idf;
+  return norm > 0 ? w / norm : 0.0;
+}
+
 // Scores one query vector against every specimen through CSC arrays, with a
 // dense accumulator the caller owns (all zero on entry and on exit); `out`
 // gets every specimen but `skip` with a positive score, unsorted.

@@ -159,6 +159,39 @@ TEST_CASE("k beyond the stored lists is computed, and agrees with them") {
   }
 }
 
+TEST_CASE("a specimen's vector computed from its stored counts is the stored columns' bits") {
+  // The values are stored once, by term (kColVal); a row's are computed
+  // from its counts, the IDF and its norm (kRowNorm), and must be the very
+  // bits the build computed, or an edit would take every row for changed.
+  Catalogue c;
+  const auto view = otiose::detail::ModelAccess::view(*c.model);
+  const std::string bytes = otiose::test::read_file(c.dir / "model.bin");
+  namespace d = otiose::detail;
+  auto section = [&](d::SectionId id) {
+    d::Section s{};
+    std::memcpy(&s, bytes.data() + sizeof(d::Header) + (id - 1) * sizeof(d::Section), sizeof s);
+    return bytes.data() + s.offset;
+  };
+  const auto* col_ptr = reinterpret_cast<const std::uint64_t*>(section(d::kColPtr));
+  const auto* col_idx = reinterpret_cast<const std::uint32_t*>(section(d::kColIdx));
+  const auto* col_val = reinterpret_cast<const double*>(section(d::kColVal));
+  std::size_t compared = 0, differ = 0;
+  for (std::size_t i = 0; i < view.n; ++i)
+    for (std::uint64_t p = view.row_ptr[i]; p < view.row_ptr[i + 1]; ++p) {
+      const std::uint32_t t = view.row_idx[p];
+      const std::uint32_t* at = std::lower_bound(col_idx + col_ptr[t], col_idx + col_ptr[t + 1],
+                                                 static_cast<std::uint32_t>(i));
+      REQUIRE(at != col_idx + col_ptr[t + 1]);
+      REQUIRE(*at == i);
+      const double stored = col_val[at - col_idx];
+      const double computed = view.row_value(i, p, c.model->config().sublinear_tf);
+      differ += std::memcmp(&stored, &computed, sizeof(double)) != 0;
+      ++compared;
+    }
+  CHECK(compared == view.nnz);
+  CHECK(differ == 0);
+}
+
 TEST_CASE("the tokenizer gives scikit-learn's tokens on any Unicode text") {
   auto reference = nlohmann::json::parse(run(python() + " tokens 20261122 3000"));
   const auto& texts = reference["texts"];
@@ -644,7 +677,7 @@ TEST_CASE("the checksum is XXH3's, the same value from both of its builds") {
 TEST_CASE("a damaged page of block sums fails the reads it vouches for, not the others") {
   // A model of several pages of block sums (each page vouches for 2 MiB).
   TempDir dir;
-  otiose::test::write_file(dir / "c.jsonl", otiose::test::generated_corpus(6000, "Sums"));
+  otiose::test::write_file(dir / "c.jsonl", otiose::test::generated_corpus(7000, "Sums"));
   otiose::Corpus corpus = otiose::load_corpus({dir / "c.jsonl"});
   std::vector<const otiose::Record*> records;
   for (const auto& r : corpus.records) records.push_back(&r.record);
@@ -658,11 +691,11 @@ TEST_CASE("a damaged page of block sums fails the reads it vouches for, not the 
     std::memcpy(&s, bytes.data() + sizeof(d::Header) + (id - 1) * sizeof(d::Section), sizeof s);
     return s;
   };
-  // A page of sums vouching only for the vectors (CSR and CSC), which
-  // opening and name look-ups never read.
+  // A page of sums vouching only for the vectors (CSR and CSC) and the
+  // stored lists, which opening and name look-ups never read.
   const std::size_t page_bytes = d::kBlockSize / 8 * d::kBlockSize;
   const std::size_t from = section(d::kRowIdx).offset - sizeof(d::Header);
-  const std::size_t to = section(d::kColVal).offset + section(d::kColVal).size - sizeof(d::Header);
+  const std::size_t to = section(d::kTopVal).offset + section(d::kTopVal).size - sizeof(d::Header);
   const std::size_t page = (from + page_bytes - 1) / page_bytes;
   REQUIRE((page + 1) * page_bytes <= to);
   bytes[section(d::kBlockSums).offset + page * d::kBlockSize + 3] ^= 0x04;
