@@ -826,6 +826,19 @@ bool keep_lists(const detail::ModelView& old, const std::vector<const Record*>& 
   return true;
 }
 
+// `counts` (by row, as the entries of `rows`) in the order of `cols`'
+// entries: within a column, rows ascend.
+std::vector<std::uint32_t> column_counts(const RowMatrix& rows, const ColMatrix& cols,
+                                         const std::vector<std::uint32_t>& counts) {
+  std::vector<std::int64_t> next(cols.outerIndexPtr(), cols.outerIndexPtr() + cols.outerSize());
+  std::vector<std::uint32_t> out(counts.size());
+  for (Eigen::Index i = 0; i < rows.outerSize(); ++i)
+    for (std::int64_t p = rows.outerIndexPtr()[i]; p < rows.outerIndexPtr()[i + 1]; ++p)
+      out[static_cast<std::size_t>(next[static_cast<std::size_t>(rows.innerIndexPtr()[p])]++)] =
+          counts[static_cast<std::size_t>(p)];
+  return out;
+}
+
 // Each row's norm as tfidf_rows() divided by it (kRowNorm), from its sums
 // of squares.
 std::vector<double> row_norms(const std::vector<double>& squares) {
@@ -956,7 +969,7 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
   w.add(detail::kRowNorm, norms);
   w.add(detail::kColPtr, as_u64(cols.outerIndexPtr()), (v.terms.size() + 1) * 8);
   w.add_owned(detail::kColIdx, as_u32(cols.innerIndexPtr(), nnz));
-  w.add(detail::kColVal, cols.valuePtr(), nnz * sizeof(double));
+  w.add_owned(detail::kColCount, column_counts(rows, cols, counts));
   w.add(detail::kTopIdx, top.index);
   w.add(detail::kTopVal, top.cosine);
   w.add(detail::kMatchScale, scale);

@@ -30,12 +30,12 @@ enum SectionId : std::uint32_t {
   kRowPtr,      // u64[n_docs + 1]: CSR of the l2-normalised vectors
   kRowIdx,      // u32[nnz] term indices, ascending within a row
   kRowNorm,     // f64[n_docs]: each row's l2 norm before normalising: an
-                // entry's value is tf_weight(its kRowCount) x its term's
-                // IDF / this, computed as the build did (bit for bit); the
-                // values are stored once, by column (kColVal)
+                // entry's value is tf_weight(its count) x its term's IDF /
+                // this, computed as the build did (scoring.h, row_value),
+                // bit for bit: no value is stored
   kColPtr,      // u64[n_terms + 1]: the same matrix as CSC
   kColIdx,      // u32[nnz] specimen indices, ascending within a column
-  kColVal,      // f64[nnz]
+  kColCount,    // u32[nnz]: each entry's count, as kRowCount by row
   kTopIdx,      // u32[n_docs * top_k], kNoNeighbour pads a short list
   kTopVal,      // f64[n_docs * top_k]
   kMatchScale,  // f64[kScaleBins + 1]: the share of specimen pairs with a

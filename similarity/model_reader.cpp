@@ -52,7 +52,7 @@ struct SimilarityModel::Impl {
   const double* row_norm = nullptr;
   const std::uint64_t* col_ptr = nullptr;
   const std::uint32_t* col_idx = nullptr;
-  const double* col_val = nullptr;
+  const std::uint32_t* col_count = nullptr;
   const std::uint32_t* top_idx = nullptr;
   const double* top_val = nullptr;
   const double* scale = nullptr;  // kScaleBins + 1 cumulative shares
@@ -171,24 +171,17 @@ struct SimilarityModel::Impl {
   std::string_view slug(std::size_t i) const { return string_at(slug_table, i); }
   std::string_view term(std::size_t i) const { return string_at(term_table, i); }
 
-  // Offsets [a, b) of a CSR row or CSC column, its bytes verified.
+  // Offsets [a, b) of a CSR row or CSC column, its indices and counts
+  // verified.
   std::pair<std::uint64_t, std::uint64_t> verified_span(const std::uint64_t* ptr,
-                                                        const std::uint32_t* idx, const double* val,
+                                                        const std::uint32_t* idx,
+                                                        const std::uint32_t* counts,
                                                         std::size_t i) const {
     check(ptr + i, 16);
     std::uint64_t a = ptr[i], b = ptr[i + 1];
     if (a > b || b > header->nnz) damaged("damaged similarity model (vector offsets)");
     check(idx + a, (b - a) * 4);
-    check(val + a, (b - a) * 8);
-    return {a, b};
-  }
-  // The same, with its indices checked against `limit`.
-  std::pair<std::uint64_t, std::uint64_t> span(const std::uint64_t* ptr, const std::uint32_t* idx,
-                                               const double* val, std::size_t i,
-                                               std::uint64_t limit) const {
-    auto [a, b] = verified_span(ptr, idx, val, i);
-    for (auto p = a; p < b; ++p)
-      if (idx[p] >= limit) damaged("damaged similarity model (vector indices)");
+    check(counts + a, (b - a) * 4);
     return {a, b};
   }
 
@@ -227,11 +220,7 @@ struct SimilarityModel::Impl {
   // Specimen i's vector, its values computed from the stored counts as the
   // build computed them (model_format.h, kRowNorm).
   detail::SparseVector row(std::size_t i) const {
-    check(row_ptr + i, 16);
-    const std::uint64_t a = row_ptr[i], b = row_ptr[i + 1];
-    if (a > b || b > header->nnz) damaged("damaged similarity model (vector offsets)");
-    check(row_idx + a, (b - a) * 4);
-    check(row_count + a, (b - a) * 4);
+    const auto [a, b] = verified_span(row_ptr, row_idx, row_count, i);
     check(row_norm + i, 8);
     const bool sublinear = config().sublinear_tf;
     detail::SparseVector out;
@@ -265,11 +254,22 @@ struct SimilarityModel::Impl {
   }
 
   // Every specimen's cosine with `query`, by index. The columns, the bulk
-  // of a pasted ad's work, are verified first and read once.
+  // of a pasted ad's work, are verified first and read once; each entry's
+  // value is computed as row() computes it (kColCount).
   std::vector<double> cosines(const detail::SparseVector& query) const {
-    for (const auto& q : query) verified_span(col_ptr, col_idx, col_val, q.first);
-    std::vector<double> acc(n_docs(), 0.0);
-    detail::add_columns(query, col_ptr, col_idx, col_val, acc);
+    const std::size_t n = n_docs();
+    const bool sublinear = config().sublinear_tf;
+    std::vector<double> acc(n, 0.0);
+    for (const auto& [t, weight] : query) {
+      const auto [a, b] = verified_span(col_ptr, col_idx, col_count, t);
+      check(idf + t, 8);
+      for (auto p = a; p < b; ++p) {
+        const std::uint32_t doc = col_idx[p];
+        if (doc >= n) damaged("damaged similarity model (vector indices)");
+        check(row_norm + doc, 8);
+        acc[doc] += weight * detail::row_value(col_count[p], idf[t], row_norm[doc], sublinear);
+      }
+    }
     return acc;
   }
 
@@ -623,7 +623,7 @@ struct SimilarityModel::Impl {
     row_norm = reinterpret_cast<const double*>(section(detail::kRowNorm, n * 8));
     col_ptr = reinterpret_cast<const std::uint64_t*>(section(detail::kColPtr, (t + 1) * 8));
     col_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kColIdx, nnz * 4));
-    col_val = reinterpret_cast<const double*>(section(detail::kColVal, nnz * 8));
+    col_count = reinterpret_cast<const std::uint32_t*>(section(detail::kColCount, nnz * 4));
     top_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kTopIdx, n * k * 4));
     top_val = reinterpret_cast<const double*>(section(detail::kTopVal, n * k * 8));
     scale = reinterpret_cast<const double*>(
