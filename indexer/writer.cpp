@@ -47,7 +47,7 @@ namespace fs = std::filesystem;
 // The writer decides that an index must be rewritten whole by kIndexFormat
 // alone, so a new model format without a new index format would leave old
 // indexes "already up to date" and unreadable. Bump both, then this pair.
-static_assert(SimilarityModel::kFormatVersion == 12 && detail::kIndexFormat == 26,
+static_assert(SimilarityModel::kFormatVersion == 13 && detail::kIndexFormat == 27,
               "a new model format needs a new kIndexFormat (layout/layout.h)");
 
 [[noreturn]] void io_error(const std::string& path, const std::string& what, int error) {

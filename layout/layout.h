@@ -42,7 +42,7 @@ class Env;
 
 namespace otiose::detail {
 
-inline constexpr int kIndexFormat = 26;
+inline constexpr int kIndexFormat = 27;
 inline constexpr char kLockFile[] = "LOCK";
 inline constexpr char kCurrentLink[] = "current";
 inline constexpr char kXapianDir[] = "xapian";

@@ -22,7 +22,7 @@ struct ModelView {
   const std::uint64_t* row_ptr = nullptr;
   const std::uint32_t* row_idx = nullptr;
   const double* idf = nullptr;             // terms
-  const double* row_norm = nullptr;        // n
+  const double* row_scale = nullptr;       // n
   const std::uint32_t* top_idx = nullptr;  // n x k, kNoNeighbour pads
   const double* top_val = nullptr;
   const std::uint64_t* text_sums = nullptr;  // n: checksum() of each specimen_text()

@@ -333,11 +333,12 @@ RowMatrix tfidf_rows(Counted& counted, const Vocabulary& v, const TfidfConfig& c
       }
       if (squares) (*squares)[i] = norm;
       norm = std::sqrt(norm);
-      // As a reader computes an entry from the stored counts (kRowNorm).
+      // As a reader computes an entry from the stored counts (kRowScale).
+      const double scale = norm > 0 ? 1.0 / norm : 0.0;
       for (std::size_t e = 0; e < row.size(); ++e) {
         inner[e] = static_cast<std::int64_t>(row[e].first);
         values[e] =
-            detail::row_value(row[e].second, v.idf[row[e].first], norm, config.sublinear_tf);
+            detail::row_value(row[e].second, v.idf[row[e].first], scale, config.sublinear_tf);
         counts[at + e] = row[e].second;
       }
     }
@@ -826,24 +827,14 @@ bool keep_lists(const detail::ModelView& old, const std::vector<const Record*>& 
   return true;
 }
 
-// `counts` (by row, as the entries of `rows`) in the order of `cols`'
-// entries: within a column, rows ascend.
-std::vector<std::uint32_t> column_counts(const RowMatrix& rows, const ColMatrix& cols,
-                                         const std::vector<std::uint32_t>& counts) {
-  std::vector<std::int64_t> next(cols.outerIndexPtr(), cols.outerIndexPtr() + cols.outerSize());
-  std::vector<std::uint32_t> out(counts.size());
-  for (Eigen::Index i = 0; i < rows.outerSize(); ++i)
-    for (std::int64_t p = rows.outerIndexPtr()[i]; p < rows.outerIndexPtr()[i + 1]; ++p)
-      out[static_cast<std::size_t>(next[static_cast<std::size_t>(rows.innerIndexPtr()[p])]++)] =
-          counts[static_cast<std::size_t>(p)];
-  return out;
-}
-
-// Each row's norm as tfidf_rows() divided by it (kRowNorm), from its sums
+// Each row's scale as tfidf_rows() computed it (kRowScale), from its sums
 // of squares.
-std::vector<double> row_norms(const std::vector<double>& squares) {
+std::vector<double> row_scales(const std::vector<double>& squares) {
   std::vector<double> out(squares.size());
-  for (std::size_t i = 0; i < squares.size(); ++i) out[i] = std::sqrt(squares[i]);
+  for (std::size_t i = 0; i < squares.size(); ++i) {
+    const double norm = std::sqrt(squares[i]);
+    out[i] = norm > 0 ? 1.0 / norm : 0.0;
+  }
   return out;
 }
 
@@ -950,7 +941,7 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
                       const RowMatrix& rows, const ColMatrix& cols, const Neighbours& top,
                       const std::vector<double>& scale, const NameTable& names,
                       const OccupationPart& occ, const std::vector<std::uint64_t>& text_sums,
-                      const std::vector<std::uint32_t>& counts, const std::vector<double>& norms,
+                      const std::vector<std::uint32_t>& counts, const std::vector<double>& scales,
                       const PairPart& pairs) {
   const std::size_t n = records.size();
   const auto nnz = static_cast<std::size_t>(rows.nonZeros());
@@ -966,10 +957,10 @@ void write_model_file(Env& env, const std::string& path, const TfidfConfig& conf
   w.add(detail::kIdf, v.idf);
   w.add(detail::kRowPtr, as_u64(rows.outerIndexPtr()), (n + 1) * 8);
   w.add_owned(detail::kRowIdx, as_u32(rows.innerIndexPtr(), nnz));
-  w.add(detail::kRowNorm, norms);
+  w.add(detail::kRowScale, scales);
   w.add(detail::kColPtr, as_u64(cols.outerIndexPtr()), (v.terms.size() + 1) * 8);
   w.add_owned(detail::kColIdx, as_u32(cols.innerIndexPtr(), nnz));
-  w.add_owned(detail::kColCount, column_counts(rows, cols, counts));
+  w.add(detail::kColVal, cols.valuePtr(), nnz * sizeof(double));
   w.add(detail::kTopIdx, top.index);
   w.add(detail::kTopVal, top.cosine);
   w.add(detail::kMatchScale, scale);
@@ -1070,7 +1061,7 @@ ModelBuildStats build_model(const std::vector<const Record*>& input, const Tfidf
   write_model_file(env ? *env : *Env::Default(), path, config, records, vocabulary, rows, cols, top,
                    scale_of(top), name_table(records),
                    occupation_part(occupations, records, config, threads), text_sums, counts,
-                   row_norms(squares), pairs);
+                   row_scales(squares), pairs);
   return stats;
 }
 

@@ -29,13 +29,14 @@ enum SectionId : std::uint32_t {
   kIdf,         // f64[n_terms]
   kRowPtr,      // u64[n_docs + 1]: CSR of the l2-normalised vectors
   kRowIdx,      // u32[nnz] term indices, ascending within a row
-  kRowNorm,     // f64[n_docs]: each row's l2 norm before normalising: an
-                // entry's value is tf_weight(its count) x its term's IDF /
-                // this, computed as the build did (scoring.h, row_value),
-                // bit for bit: no value is stored
+  kRowScale,    // f64[n_docs]: 1 / each row's l2 norm before normalising
+                // (0 for an empty row): a row's values are computed from
+                // its counts (kRowCount), the IDF and this (scoring.h,
+                // row_value) as the build computed them, bit for bit; only
+                // the columns store theirs (kColVal)
   kColPtr,      // u64[n_terms + 1]: the same matrix as CSC
   kColIdx,      // u32[nnz] specimen indices, ascending within a column
-  kColCount,    // u32[nnz]: each entry's count, as kRowCount by row
+  kColVal,      // f64[nnz]
   kTopIdx,      // u32[n_docs * top_k], kNoNeighbour pads a short list
   kTopVal,      // f64[n_docs * top_k]
   kMatchScale,  // f64[kScaleBins + 1]: the share of specimen pairs with a

@@ -49,10 +49,10 @@ struct SimilarityModel::Impl {
   const double* idf = nullptr;
   const std::uint64_t* row_ptr = nullptr;
   const std::uint32_t* row_idx = nullptr;
-  const double* row_norm = nullptr;
+  const double* row_scale = nullptr;
   const std::uint64_t* col_ptr = nullptr;
   const std::uint32_t* col_idx = nullptr;
-  const std::uint32_t* col_count = nullptr;
+  const double* col_val = nullptr;
   const std::uint32_t* top_idx = nullptr;
   const double* top_val = nullptr;
   const double* scale = nullptr;  // kScaleBins + 1 cumulative shares
@@ -171,17 +171,17 @@ struct SimilarityModel::Impl {
   std::string_view slug(std::size_t i) const { return string_at(slug_table, i); }
   std::string_view term(std::size_t i) const { return string_at(term_table, i); }
 
-  // Offsets [a, b) of a CSR row or CSC column, its indices and counts
-  // verified.
+  // Offsets [a, b) of a CSR row (its counts) or CSC column (its values),
+  // its bytes verified.
+  template <typename T>
   std::pair<std::uint64_t, std::uint64_t> verified_span(const std::uint64_t* ptr,
-                                                        const std::uint32_t* idx,
-                                                        const std::uint32_t* counts,
+                                                        const std::uint32_t* idx, const T* entries,
                                                         std::size_t i) const {
     check(ptr + i, 16);
     std::uint64_t a = ptr[i], b = ptr[i + 1];
     if (a > b || b > header->nnz) damaged("damaged similarity model (vector offsets)");
     check(idx + a, (b - a) * 4);
-    check(counts + a, (b - a) * 4);
+    check(entries + a, (b - a) * sizeof(T));
     return {a, b};
   }
 
@@ -218,10 +218,10 @@ struct SimilarityModel::Impl {
   }
 
   // Specimen i's vector, its values computed from the stored counts as the
-  // build computed them (model_format.h, kRowNorm).
+  // build computed them (model_format.h, kRowScale).
   detail::SparseVector row(std::size_t i) const {
     const auto [a, b] = verified_span(row_ptr, row_idx, row_count, i);
-    check(row_norm + i, 8);
+    check(row_scale + i, 8);
     const bool sublinear = config().sublinear_tf;
     detail::SparseVector out;
     out.reserve(b - a);
@@ -229,7 +229,7 @@ struct SimilarityModel::Impl {
       const std::uint32_t t = row_idx[p];
       if (t >= n_terms()) damaged("damaged similarity model (vector indices)");
       check(idf + t, 8);
-      out.emplace_back(t, detail::row_value(row_count[p], idf[t], row_norm[i], sublinear));
+      out.emplace_back(t, detail::row_value(row_count[p], idf[t], row_scale[i], sublinear));
     }
     return out;
   }
@@ -254,22 +254,11 @@ struct SimilarityModel::Impl {
   }
 
   // Every specimen's cosine with `query`, by index. The columns, the bulk
-  // of a pasted ad's work, are verified first and read once; each entry's
-  // value is computed as row() computes it (kColCount).
+  // of a pasted ad's work, are verified first and read once.
   std::vector<double> cosines(const detail::SparseVector& query) const {
-    const std::size_t n = n_docs();
-    const bool sublinear = config().sublinear_tf;
-    std::vector<double> acc(n, 0.0);
-    for (const auto& [t, weight] : query) {
-      const auto [a, b] = verified_span(col_ptr, col_idx, col_count, t);
-      check(idf + t, 8);
-      for (auto p = a; p < b; ++p) {
-        const std::uint32_t doc = col_idx[p];
-        if (doc >= n) damaged("damaged similarity model (vector indices)");
-        check(row_norm + doc, 8);
-        acc[doc] += weight * detail::row_value(col_count[p], idf[t], row_norm[doc], sublinear);
-      }
-    }
+    for (const auto& q : query) verified_span(col_ptr, col_idx, col_val, q.first);
+    std::vector<double> acc(n_docs(), 0.0);
+    detail::add_columns(query, col_ptr, col_idx, col_val, acc);
     return acc;
   }
 
@@ -620,10 +609,10 @@ struct SimilarityModel::Impl {
     idf = reinterpret_cast<const double*>(section(detail::kIdf, t * 8));
     row_ptr = reinterpret_cast<const std::uint64_t*>(section(detail::kRowPtr, (n + 1) * 8));
     row_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kRowIdx, nnz * 4));
-    row_norm = reinterpret_cast<const double*>(section(detail::kRowNorm, n * 8));
+    row_scale = reinterpret_cast<const double*>(section(detail::kRowScale, n * 8));
     col_ptr = reinterpret_cast<const std::uint64_t*>(section(detail::kColPtr, (t + 1) * 8));
     col_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kColIdx, nnz * 4));
-    col_count = reinterpret_cast<const std::uint32_t*>(section(detail::kColCount, nnz * 4));
+    col_val = reinterpret_cast<const double*>(section(detail::kColVal, nnz * 8));
     top_idx = reinterpret_cast<const std::uint32_t*>(section(detail::kTopIdx, n * k * 4));
     top_val = reinterpret_cast<const double*>(section(detail::kTopVal, n * k * 8));
     scale = reinterpret_cast<const double*>(
@@ -715,7 +704,7 @@ ModelView ModelAccess::view(const SimilarityModel& model) {
   v.row_ptr = m.row_ptr;
   v.row_idx = m.row_idx;
   v.idf = m.idf;
-  v.row_norm = m.row_norm;
+  v.row_scale = m.row_scale;
   v.top_idx = m.top_idx;
   v.top_val = m.top_val;
   v.text_sums = m.text_sums;
@@ -736,7 +725,7 @@ std::string_view ModelAccess::term(const SimilarityModel& model, std::size_t t) 
   return model.impl_->term(t);
 }
 double ModelView::row_value(std::size_t i, std::uint64_t p, bool sublinear) const {
-  return detail::row_value(row_count[p], idf[row_idx[p]], row_norm[i], sublinear);
+  return detail::row_value(row_count[p], idf[row_idx[p]], row_scale[i], sublinear);
 }
 
 std::string_view ModelView::slug(std::size_t i) const {

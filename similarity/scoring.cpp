@@ -69,8 +69,4 @@ std::unordered_map<std::string, std::uint32_t> count_terms(
   return counts;
 }
 
-double tf_weight(std::uint32_t count, bool sublinear) {
-  return sublinear ? 1.0 + std::log(static_cast<double>(count)) : static_cast<double>(count);
-}
-
 }  // namespace otiose::detail

@@ -6,6 +6,7 @@
 
 #include <otiose/similarity.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -91,14 +92,17 @@ std::unordered_map<std::string, std::uint32_t> count_terms(
     const std::unordered_set<std::string>& stop_words);
 
 // The tf part of a weight: the raw count, or 1 + ln(count) when sublinear.
-double tf_weight(std::uint32_t count, bool sublinear);
+inline double tf_weight(std::uint32_t count, bool sublinear) {
+  return sublinear ? 1.0 + std::log(static_cast<double>(count)) : static_cast<double>(count);
+}
 
-// An entry of a specimen's l2-normalised vector: its term's `count` in the
-// text, the term's `idf` and the row's `norm` before normalising, computed
-// in the build's order so that the bits are the build's.
-inline double row_value(std::uint32_t count, double idf, double norm, bool sublinear) {
-  const double w = tf_weight(count, sublinear) * idf;
-  return norm > 0 ? w / norm : 0.0;
+// An entry of a specimen's l2-normalised vector from its term's `count` in
+// the text, the term's `idf` and the row's `scale` (1 / its l2 norm before
+// normalising, 0 for an empty row): the one expression the build and every
+// reader use, so that a value computed from the stored counts is the
+// build's, bit for bit.
+inline double row_value(std::uint32_t count, double idf, double scale, bool sublinear) {
+  return tf_weight(count, sublinear) * idf * scale;
 }
 
 // Scores one query vector against every specimen through CSC arrays, with a

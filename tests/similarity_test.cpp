@@ -160,11 +160,11 @@ TEST_CASE("k beyond the stored lists is computed, and agrees with them") {
 }
 
 TEST_CASE("vectors computed from the stored counts are the build's, bit for bit") {
-  // No value is stored: a row's and a column's entries are computed from
-  // their counts, the IDF and the row's norm (kRowNorm). They must be the
-  // very bits the build computed, or an edit would take every row for
-  // changed: the stored neighbour cosines are the build's sparse dot
-  // products, in ascending term order, and must come out again exactly.
+  // A row's values are not stored: they are computed from its counts, the
+  // IDF and the row's scale (kRowScale), and must be the very bits the build
+  // computed, or an edit would take every row for changed. The stored
+  // neighbour cosines are the build's sparse dot products, in ascending
+  // term order, and must come out again exactly.
   Catalogue c;
   const auto view = otiose::detail::ModelAccess::view(*c.model);
   const bool sublinear = c.model->config().sublinear_tf;
@@ -190,7 +190,7 @@ TEST_CASE("vectors computed from the stored counts are the build's, bit for bit"
     }
   CHECK(compared > view.n);
   CHECK(differ == 0);
-  // And by column: a pasted specimen's own text finds it at cosine 1.
+  // And the columns: a pasted specimen's own text finds it at cosine 1.
   for (std::size_t i = 0; i < view.n; i += 9) {
     const auto& r = c.corpus.records[i].record;
     auto found = c.model->related_text(otiose::specimen_text(r, c.config), 1);

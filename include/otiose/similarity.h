@@ -170,7 +170,7 @@ build_model(const std::vector<const Record*>& records, const TfidfConfig& config
 // naming the file. Every const member is safe to call from many threads.
 class OTIOSE_EXPORT SimilarityModel {
  public:
-  static constexpr std::uint32_t kFormatVersion = 12;
+  static constexpr std::uint32_t kFormatVersion = 13;
 
   // Maps `path` through `env` (nullptr: Env::Default()).
   explicit SimilarityModel(const std::string& path, Env* env = nullptr);
