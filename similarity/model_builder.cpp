@@ -725,6 +725,11 @@ void all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, unsign
   stats.dense_terms = static_cast<std::size_t>(d.matrix.cols());
 }
 
+// Whether two doubles are the same bits (not merely equal: -0.0 is not 0.0).
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof(double)) == 0;
+}
+
 // An edit's shortcut to step 4. A specimen whose vector is bit for bit the
 // one `old` stores (same terms, same IDF: the edit moved no document
 // frequency it holds) has, with every other unchanged specimen, the cosine
@@ -737,10 +742,6 @@ void all_pairs(const RowMatrix& rows, const DenseTerms& d, std::size_t k, unsign
 // changed specimen, are left in `recompute` for all_pairs(). Returns false
 // (compute everything) when `old` has other specimens, another
 // configuration, or more than an eighth of the specimens changed.
-bool same_bits(double a, double b) {
-  return std::memcmp(&a, &b, sizeof(double)) == 0;
-}
-
 bool keep_lists(const detail::ModelView& old, const std::vector<const Record*>& records,
                 const TfidfConfig& config, const Vocabulary& v, const RowMatrix& rows,
                 const ColMatrix& cols, Neighbours& out, std::vector<std::uint32_t>& recompute) {

@@ -724,15 +724,14 @@ std::string_view ModelAccess::slug(const SimilarityModel& model, std::size_t i) 
 std::string_view ModelAccess::term(const SimilarityModel& model, std::size_t t) {
   return model.impl_->term(t);
 }
-double ModelView::row_value(std::size_t i, std::uint64_t p, bool sublinear) const {
-  return detail::row_value(row_count[p], idf[row_idx[p]], row_scale[i], sublinear);
-}
-
 std::string_view ModelView::slug(std::size_t i) const {
   return ModelAccess::slug(*model, i);
 }
 std::string_view ModelView::term(std::size_t t) const {
   return ModelAccess::term(*model, t);
+}
+double ModelView::row_value(std::size_t i, std::uint64_t p, bool sublinear) const {
+  return detail::row_value(row_count[p], idf[row_idx[p]], row_scale[i], sublinear);
 }
 
 }  // namespace detail
