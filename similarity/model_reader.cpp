@@ -363,7 +363,7 @@ struct SimilarityModel::Impl {
   }
 
   int match_of(double cosine) const {
-    check(scale, (detail::kScaleBins + 1) * sizeof(double));
+    check(scale + detail::scale_entry(cosine), sizeof(double));
     return detail::match_on_scale(scale, cosine);
   }
 

@@ -21,13 +21,17 @@ std::vector<double> match_scale(const std::vector<double>& cosines) {
   return cdf;
 }
 
-int match_on_scale(const double* cdf, double cosine) {
+std::size_t scale_entry(double cosine) {
   // The share at or below the cosine's bin: the closest pair of a catalogue
   // reads 100, and equal cosines read alike.
-  auto bin = std::min(
-      static_cast<std::size_t>(std::clamp(cosine, 0.0, 1.0) * static_cast<double>(kScaleBins)),
-      kScaleBins - 1);
-  return static_cast<int>(std::lround(100.0 * std::clamp(cdf[bin + 1], 0.0, 1.0)));
+  return std::min(static_cast<std::size_t>(std::clamp(cosine, 0.0, 1.0) *
+                                           static_cast<double>(kScaleBins)),
+                  kScaleBins - 1) +
+         1;
+}
+
+int match_on_scale(const double* cdf, double cosine) {
+  return static_cast<int>(std::lround(100.0 * std::clamp(cdf[scale_entry(cosine)], 0.0, 1.0)));
 }
 
 bool better(const Scored& a, const Scored& b) {

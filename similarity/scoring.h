@@ -31,6 +31,9 @@ inline constexpr std::size_t kScaleBins = 10000;
 // The table: cdf[b] is the share of `cosines` below b / kScaleBins.
 std::vector<double> match_scale(const std::vector<double>& cosines);
 
+// The one entry of the table match_on_scale reads for `cosine`.
+std::size_t scale_entry(double cosine);
+
 // The percentage of `cosine` on the table: the share of stored neighbour
 // cosines at or below it (to a bin of 1 / kScaleBins), 0..100.
 int match_on_scale(const double* cdf, double cosine);
