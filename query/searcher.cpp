@@ -411,10 +411,10 @@ struct Searcher::Impl {
   }
 
   // A hit as its document's kSlotHit has it (layout.h), with its
-  // specimen's card from `model`; `body` gets the text its snippet is cut
-  // from.
+  // specimen's card from `model` (a quote's without the tagline unless
+  // `quote_tagline`); `body` gets the text its snippet is cut from.
   Hit read_hit(const Xapian::Document& doc, Xapian::docid id, const SimilarityModel& model,
-               std::string& body) const {
+               bool quote_tagline, std::string& body) const {
     const std::string value = doc.get_value(detail::kSlotHit);
     const std::optional<detail::HitValue> v = detail::read_hit_value(value);
     if (!v || v->id.empty() || (v->type == 'q' && v->owner.empty()))
@@ -434,7 +434,7 @@ struct Searcher::Impl {
     }
     if (const std::ptrdiff_t i = model.find(hit.slug); i >= 0) {
       hit.title = model.title(static_cast<std::size_t>(i));
-      hit.tagline = model.tagline(static_cast<std::size_t>(i));
+      if (v->type == 'r' || quote_tagline) hit.tagline = model.tagline(static_cast<std::size_t>(i));
     }
     if (v->type == 'r') hit.text = hit.tagline;
     return hit;
@@ -586,7 +586,7 @@ struct Searcher::Impl {
     std::size_t rank = o.offset;
     for (const Shown& m : shown) {
       std::string body;
-      Hit hit = read_hit(m.doc, m.id, s.model(), body);
+      Hit hit = read_hit(m.doc, m.id, s.model(), o.quote_taglines, body);
       hit.rank = ++rank;
       hit.score = o.sort == SearchOptions::Sort::kRelevance ? m.weight : 0.0;
       if (ranking.sort_slot) {

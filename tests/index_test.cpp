@@ -802,6 +802,22 @@ TEST_CASE("related lists, pasted ads and names are the model's: Xapian is never 
     CHECK(bare.related[i].match == hit.related[i].match);
     CHECK(bare.related[i].tagline.empty());
   }
+  // And a quote hit's own tagline, where only a specimen hit's is shown.
+  o.type = "quote";
+  auto quote = s.search("scrum master", o).hits.at(0);
+  REQUIRE(quote.type == "quote");
+  CHECK_FALSE(quote.tagline.empty());
+  o.quote_taglines = false;
+  auto quote_bare = s.search("scrum master", o).hits.at(0);
+  CHECK(quote_bare.id == quote.id);
+  CHECK(quote_bare.title == quote.title);
+  CHECK(quote_bare.tagline.empty());
+  o.type = "specimen";
+  auto specimen = s.search("scrum master", o).hits.at(0);
+  REQUIRE(specimen.type == "role");
+  CHECK_FALSE(specimen.tagline.empty());
+  CHECK(specimen.text == specimen.tagline);
+  o.type.clear();
   otiose::Searcher fresh(dir / "index");
   std::filesystem::remove_all(fresh.generation() + "/xapian");
 

@@ -118,7 +118,10 @@ damaged one (the message says how to build it); 6 the query cannot be parsed;
                                      : otiose::SearchOptions::Sort::kRelevance;
     otiose::cli::Style st{!json_out && otiose::cli::colour_wanted(stdout)};
     o.html = json_out;
-    o.related_taglines = json_out;  // the text shows a related specimen's title alone
+    // The text shows a related specimen's title alone, and a tagline only
+    // for a specimen hit.
+    o.related_taglines = json_out;
+    o.quote_taglines = json_out;
     if (!json_out) {
       o.highlight_start = st.on ? "\033[1;33m" : "";
       o.highlight_end = st.on ? "\033[0m" : "";

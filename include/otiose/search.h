@@ -39,6 +39,10 @@ struct SearchOptions {
   // Their taglines too (RelatedSpecimen::tagline): a frontend that shows
   // only the titles can leave them out, a read of the model each spared.
   bool related_taglines = true;
+  // A quote hit's specimen's tagline too (Hit::tagline; a specimen hit's is
+  // also its text, and always read): a frontend that shows it for specimen
+  // hits alone can leave it out, a read of the model each quote hit spared.
+  bool quote_taglines = true;
   bool match_any = false;  // words are ANDed unless this is set (then ORed)
   // Snippets: HTML-escaped with the matched words between these marks, or,
   // with html = false, plain text between them.
