@@ -43,7 +43,7 @@ int populate_code(dl_phdr_info* info, std::size_t, void* data) {
     name.remove_prefix(slash + 1);
   bool wanted = false;
   for (std::string_view o : objects)
-    wanted = wanted || (o.empty() ? name.empty() : name.substr(0, o.size()) == o);
+    wanted = wanted || (o.empty() ? name.empty() : name.starts_with(o));
   if (!wanted) return 0;
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& p = info->dlpi_phdr[i];
