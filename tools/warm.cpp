@@ -20,13 +20,13 @@ constexpr int kPopulateRead = 22;
 constexpr int kPopulateWrite = 23;
 #endif
 
+const std::uintptr_t kPage = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+
 std::uintptr_t page_down(std::uintptr_t a) {
-  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  return a & ~(page - 1);
+  return a & ~(kPage - 1);
 }
 std::uintptr_t page_up(std::uintptr_t a) {
-  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  return (a + page - 1) & ~(page - 1);
+  return page_down(a + kPage - 1);
 }
 
 // Pages [from, to), page-aligned. An error (an old kernel's EINVAL)
