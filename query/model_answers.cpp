@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <system_error>
+#include <utility>
 
 #include "layout/layout.h"
 
@@ -36,13 +37,13 @@ std::string title_of(const SimilarityModel& model, std::string_view slug) {
 
 namespace {
 
-RelatedSpecimen card(const SimilarityModel& model, const std::string& slug, bool tagline = true) {
+// The card of the specimen at `index`, whose slug is `slug`.
+RelatedSpecimen card(const SimilarityModel& model, std::size_t index, std::string slug,
+                     bool tagline = true) {
   RelatedSpecimen r;
-  r.slug = slug;
-  if (std::ptrdiff_t i = model.find(slug); i >= 0) {
-    r.title = model.title(static_cast<std::size_t>(i));
-    if (tagline) r.tagline = model.tagline(static_cast<std::size_t>(i));
-  }
+  r.slug = std::move(slug);
+  r.title = model.title(index);
+  if (tagline) r.tagline = model.tagline(index);
   return r;
 }
 
@@ -52,7 +53,7 @@ std::vector<RelatedSpecimen> with_cards(const SimilarityModel& model,
                                         const std::vector<Neighbour>& neighbours, bool taglines) {
   std::vector<RelatedSpecimen> out;
   for (const auto& n : neighbours) {
-    out.push_back(card(model, n.slug, taglines));
+    out.push_back(card(model, n.index, n.slug, taglines));
     out.back().match = n.match;
     out.back().cosine = n.cosine;
   }
@@ -65,7 +66,7 @@ AdMatches match_ad(const SimilarityModel& model, std::string_view text, std::siz
   out.confident = found.confident;
   out.reads_like = std::move(found.reads_like);
   for (auto& m : found.matches) {
-    out.related.push_back(card(model, m.slug));
+    out.related.push_back(card(model, m.index, std::move(m.slug)));
     out.related.back().match = m.match;
     out.related.back().cosine = m.cosine;
     out.related.back().recognised = std::move(m.name);

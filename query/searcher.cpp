@@ -412,9 +412,10 @@ struct Searcher::Impl {
 
   // A hit as its document's kSlotHit has it (layout.h), with its
   // specimen's card from `model` (a quote's without the tagline unless
-  // `quote_tagline`); `body` gets the text its snippet is cut from.
+  // `quote_tagline`); `body` gets the text its snippet is cut from, and
+  // `specimen` the specimen's position in `model` (-1: not in it).
   Hit read_hit(const Xapian::Document& doc, Xapian::docid id, const SimilarityModel& model,
-               bool quote_tagline, std::string& body) const {
+               bool quote_tagline, std::string& body, std::ptrdiff_t& specimen) const {
     const std::string value = doc.get_value(detail::kSlotHit);
     const std::optional<detail::HitValue> v = detail::read_hit_value(value);
     if (!v || v->id.empty() || (v->type == 'q' && v->owner.empty()))
@@ -432,9 +433,11 @@ struct Searcher::Impl {
       hit.text = body;
       if (!v->source.empty()) hit.source = std::string(v->source);
     }
-    if (const std::ptrdiff_t i = model.find(hit.slug); i >= 0) {
-      hit.title = model.title(static_cast<std::size_t>(i));
-      if (v->type == 'r' || quote_tagline) hit.tagline = model.tagline(static_cast<std::size_t>(i));
+    specimen = model.find(hit.slug);
+    if (specimen >= 0) {
+      const auto i = static_cast<std::size_t>(specimen);
+      hit.title = model.title(i);
+      if (v->type == 'r' || quote_tagline) hit.tagline = model.tagline(i);
     }
     if (v->type == 'r') hit.text = hit.tagline;
     return hit;
@@ -586,7 +589,8 @@ struct Searcher::Impl {
     std::size_t rank = o.offset;
     for (const Shown& m : shown) {
       std::string body;
-      Hit hit = read_hit(m.doc, m.id, s.model(), o.quote_taglines, body);
+      std::ptrdiff_t specimen = -1;
+      Hit hit = read_hit(m.doc, m.id, s.model(), o.quote_taglines, body, specimen);
       hit.rank = ++rank;
       hit.score = o.sort == SearchOptions::Sort::kRelevance ? m.weight : 0.0;
       if (ranking.sort_slot) {
@@ -595,9 +599,10 @@ struct Searcher::Impl {
       }
       if (o.group) hit.more = counts.of(hit.slug, m.id) - 1;
       hit.snippet = detail::make_snippet(*m.mset, std::move(body), words, snippet_stem, o);
-      if (o.related > 0 && s.model().find(hit.slug) >= 0)
-        hit.related = detail::with_cards(s.model(), s.model().related(hit.slug, o.related),
-                                         o.related_taglines);
+      if (o.related > 0 && specimen >= 0)
+        hit.related = detail::with_cards(
+            s.model(), s.model().related(static_cast<std::size_t>(specimen), o.related),
+            o.related_taglines);
       results.hits.push_back(std::move(hit));
     }
     // A field processor runs again when Xapian retries a query.

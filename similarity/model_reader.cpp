@@ -371,7 +371,7 @@ struct SimilarityModel::Impl {
     std::vector<Neighbour> out;
     for (const auto& s : scored) {
       double c = std::min(1.0, s.score);
-      out.push_back({std::string(slug(s.index)), c, match_of(c)});
+      out.push_back({std::string(slug(s.index)), c, match_of(c), s.index});
     }
     return out;
   }
@@ -478,6 +478,7 @@ struct SimilarityModel::Impl {
     for (const auto& s : scored) {
       TextMatch m;
       m.slug = std::string(slug(s.index));
+      m.index = s.index;
       m.cosine = std::min(1.0, cosine[s.index]);
       m.score = s.score;
       m.match = static_cast<int>(
@@ -776,7 +777,11 @@ std::ptrdiff_t SimilarityModel::resolve(std::string_view name) const {
 }
 
 std::vector<Neighbour> SimilarityModel::related(std::string_view slug, std::size_t k) const {
-  std::size_t i = impl_->index_of(slug);
+  return related(impl_->index_of(slug), k);
+}
+
+std::vector<Neighbour> SimilarityModel::related(std::size_t i, std::size_t k) const {
+  if (i >= size()) throw Error(ErrorKind::kUsage, "specimen index out of range");
   if (k > stored_k()) return impl_->top(impl_->row(i), static_cast<std::uint32_t>(i), k);
   std::vector<Scored> scored;
   impl_->check(impl_->top_idx + i * stored_k(), k * 4);

@@ -99,9 +99,19 @@ TEST_CASE("three documents, cosines checked by hand") {
   CHECK(related[0].cosine == Approx(expected).epsilon(1e-12));
   // The closest (here the only) pair of neighbours reads 100.
   CHECK(related[0].match == 100);
+  // Each neighbour carries its position, and the list by position is the
+  // list by slug.
+  CHECK(related[0].index == static_cast<std::size_t>(model.find("b")));
+  auto by_index = model.related(static_cast<std::size_t>(model.find("a")), 10);
+  REQUIRE(by_index.size() == 1);
+  CHECK(by_index[0].slug == "b");
+  CHECK(by_index[0].cosine == related[0].cosine);
+  CHECK_THROWS_AS(model.related(model.size(), 3), otiose::Error);
   CHECK(model.related("c", 10).empty());  // nothing shared: no neighbours at 0%
   CHECK(model.cosine("a", "c") == 0.0);
   CHECK(model.related_text("Banana!", 3)[0].slug == "a");
+  CHECK(model.match_text("Banana!", 3).matches.at(0).index ==
+        static_cast<std::size_t>(model.find("a")));
   CHECK(model.related_text("Banana!", 3)[0].cosine ==
         Approx(banana / std::sqrt(apple * apple + banana * banana)));
   auto why = model.explain("a", "b", 5);

@@ -98,6 +98,7 @@ struct Neighbour {
   // SYSTEM MATCH %, 0..100: the percentile of `cosine` among every
   // specimen's stored nearest-neighbour cosines (README.md, "SYSTEM MATCH %").
   int match = 0;
+  std::size_t index = 0;  // its position in the model: slug(index) == slug
 };
 
 // One specimen a pasted job ad matches (SimilarityModel::match_text).
@@ -110,8 +111,9 @@ struct TextMatch {
   // SYSTEM MATCH % for an ad: a confidence calibrated on real postings,
   // 0..100, monotonic in `score`; below 50 the specimen is no close match.
   int match = 0;
-  int named = 0;     // times the ad names this specimen as its own role
-  std::string name;  // the title or alias it named (folded, e.g. "technical writer"), or empty
+  int named = 0;          // times the ad names this specimen as its own role
+  std::string name;       // the title or alias it named (folded, e.g. "technical writer"), or empty
+  std::size_t index = 0;  // its position in the model: slug(index) == slug
 };
 
 struct TextMatches {
@@ -201,6 +203,9 @@ class OTIOSE_EXPORT SimilarityModel {
   // never itself, never one with cosine 0. k <= stored_k() reads the stored
   // list; a larger k computes. Throws Error(kNotFound) for an unknown slug.
   std::vector<Neighbour> related(std::string_view slug, std::size_t k) const;
+  // The same for the specimen at `index` (find(slug)), without looking its
+  // slug up again. Throws Error(kUsage) for an index out of range.
+  std::vector<Neighbour> related(std::size_t index, std::size_t k) const;
 
   // The k specimens whose TF-IDF vectors are most like `text`'s, with the
   // catalogue's vocabulary and IDF: the plain cosine scikit-learn computes.
