@@ -34,6 +34,12 @@ DEFAULT_QUEST = "/usr/bin/quest"
 FLAGS = "default,phrase,boolean,lovehate"
 
 
+def quest_command(quest, db, query, limit=10):
+    """The quest command line for one query, with the parser flags above."""
+    return [quest, "-d", db, "-m", str(limit), "-s", "english", "-o", "and", "-f", FLAGS, "--",
+            query]
+
+
 def read_queries(path, sample):
     """The first `sample` non-blank lines of the queries file, stripped."""
     queries = []
@@ -75,8 +81,7 @@ def main():
     queries = read_queries(args.queries, args.sample)
 
     def command(query):
-        return [args.quest, "-d", args.db, "-m", str(args.limit), "-s", "english",
-                "-o", "and", "-f", FLAGS, "--", query]
+        return quest_command(args.quest, args.db, query, args.limit)
 
     # Warm-up, and a clear message when quest cannot search this database.
     warm = subprocess.run(command(queries[0]), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

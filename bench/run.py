@@ -26,6 +26,7 @@ import tempfile
 import time
 
 from bench_stats import percentiles
+from peer_quest import DEFAULT_QUEST, quest_command
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -83,6 +84,42 @@ def per_process(cmds):
         samples.append((time.perf_counter() - start) * 1000)
         failures += rc not in (0,)
     return {"process_ms": percentiles(samples), "processes": len(cmds), "failures": failures}
+
+
+def interleaved(series):
+    """Per-process figures of several series of commands measured together:
+    `series` maps a name to its commands, and each round runs the next
+    command of every series (a shorter series starts again), every round
+    starting one series further on. So each series is timed over the same
+    minutes as the others, and after each of them equally often: on a
+    shared host the speed of process start drifts by tens of per cent from
+    one minute to the next, and series timed one after the other compared
+    the minutes as much as the tools. One untimed warm-up of each first. A
+    run that exits non-zero is counted in "failures" and left out of the
+    samples (quest exits 1 on a query it cannot parse)."""
+    names = list(series)
+    for name in names:
+        subprocess.run(series[name][0], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    samples = {name: [] for name in names}
+    failures = dict.fromkeys(names, 0)
+    rounds = max(len(cmds) for cmds in series.values())
+    for r in range(rounds):
+        for k in range(len(names)):
+            name = names[(r + k) % len(names)]
+            cmd = series[name][r % len(series[name])]
+            start = time.perf_counter()
+            rc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL).returncode
+            elapsed = (time.perf_counter() - start) * 1000
+            if rc == 0:
+                samples[name].append(elapsed)
+            else:
+                failures[name] += 1
+    for name in names:
+        if not samples[name]:
+            fail(f"every {name} process failed, e.g. {' '.join(series[name][0])}")
+    return {name: {"process_ms": percentiles(samples[name]), "processes": rounds,
+                   "failures": failures[name]} for name in names}
 
 
 def directory_bytes(path):
@@ -259,7 +296,9 @@ class Bench:
                                   "related_text_ms", "search_hits", "search_empty",
                                   "search_errors")}
 
-    def engine_processes(self, corpus, index):
+    def processes(self, corpus, index, db):
+        """The tools' per-process figures and quest's (on the Python peer's
+        database `db`), measured interleaved."""
         queries = self.queries(corpus)[:self.args.sample]
         slugs = self.slugs(corpus)
         picks = [slugs[i * len(slugs) // min(self.args.sample, len(slugs))]
@@ -270,11 +309,14 @@ class Bench:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(self.pasted_text(corpus, slug))
             texts.append(path)
-        search = per_process([[self.tool("otiose-search"), "--index", index, q] for q in queries])
-        related = per_process([[self.tool("otiose-related"), "--index", index, s] for s in picks])
-        by_text = per_process([[self.tool("otiose-related"), "--index", index, "--file", t]
-                               for t in texts])
-        return {"search": search, "related_slug": related, "related_text": by_text}
+        figures = interleaved({
+            "search": [[self.tool("otiose-search"), "--index", index, q] for q in queries],
+            "related_slug": [[self.tool("otiose-related"), "--index", index, s] for s in picks],
+            "related_text": [[self.tool("otiose-related"), "--index", index, "--file", t]
+                             for t in texts],
+            "quest": [quest_command(DEFAULT_QUEST, db, q) for q in queries]})
+        quest = figures.pop("quest")
+        return figures, {"process_ms": quest["process_ms"], "errors": quest["failures"]}
 
     # --- peers ---------------------------------------------------------
 
@@ -304,12 +346,6 @@ class Bench:
         return {"seconds": r["build_seconds"], "documents_per_second": r["documents_per_second"],
                 "peak_rss_bytes": rss, "index_bytes": r["index_bytes"], "query_ms": r["query_ms"],
                 "errors": r["errors"]}
-
-    def quest(self, corpus, db):
-        out, _, _ = run_measured([PY, os.path.join(HERE, "peer_quest.py"), db, corpus["queries"],
-                                  "--sample", str(self.args.sample)])
-        r = json_line(out)
-        return {"process_ms": r["process_ms"]}
 
     # --- helpers -------------------------------------------------------
 
@@ -352,8 +388,10 @@ class Bench:
             fig["build"] = self.engine_build(corpus, index)
             log("  engine: in-process queries")
             fig["queries"] = self.engine_queries(corpus, index)
-            log("  engine: per-process tools")
-            fig["processes"] = self.engine_processes(corpus, index)
+            log("  peer: Xapian Python bindings")
+            fig["xapian_python"] = self.xapian_python(corpus, xdb)
+            log("  engine and peer: per-process tools and quest, interleaved")
+            fig["processes"], fig["quest"] = self.processes(corpus, index, xdb)
             log("  engine: incremental re-index")
             fig["incremental"] = self.engine_incremental(corpus, index)
             log("  engine: similarity model")
@@ -367,10 +405,6 @@ class Bench:
                     out = run([PY, os.path.join(HERE, "compare_lists.py"), lists, peer_lists],
                               check=False)
                     agreement = json_line(out)
-            log("  peer: Xapian Python bindings")
-            fig["xapian_python"] = self.xapian_python(corpus, xdb)
-            log("  peer: quest")
-            fig["quest"] = self.quest(corpus, xdb)
             log("  peer: SQLite FTS5")
             fig["fts5"] = self.fts5(corpus)
             runs.append(fig)
@@ -662,7 +696,8 @@ def report_markdown(info, results, micro, checks, skipped, matching=None):
     out.append("Peers: scikit-learn (`TfidfVectorizer` with similarity/tfidf.json, chunked "
                "sparse product, single-threaded), Xapian's Python bindings (the same documents, "
                "English stemmer, one commit, AND queries, top 10 with their data), `quest` "
-               "(xapian-tools, one process per query), SQLite FTS5 (porter, bm25, top 10 with "
+               "(xapian-tools, one process per query, timed interleaved with the engine's "
+               "tools' processes), SQLite FTS5 (porter, bm25, top 10 with "
                "snippets). The engine's searches include snippets and 3 related specimens per "
                "hit, as `otiose-search` shows them.")
     out.append("")
