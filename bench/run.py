@@ -98,6 +98,7 @@ def interleaved(series):
     run that exits non-zero is counted in "failures" and left out of the
     samples (quest exits 1 on a query it cannot parse)."""
     names = list(series)
+    os.sync()  # no write-back of what ran before (a peer's database) under the timings
     for name in names:
         subprocess.run(series[name][0], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     samples = {name: [] for name in names}
