@@ -100,7 +100,8 @@ def interleaved(series):
     names = list(series)
     os.sync()  # no write-back of what ran before (a peer's database) under the timings
     for name in names:
-        subprocess.run(series[name][0], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(series[name][0], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       stdin=subprocess.DEVNULL)
     samples = {name: [] for name in names}
     failures = dict.fromkeys(names, 0)
     rounds = max(len(cmds) for cmds in series.values())
