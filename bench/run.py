@@ -74,18 +74,6 @@ def json_line(text):
     return json.loads(text.strip().splitlines()[-1])
 
 
-def per_process(cmds):
-    """Wall milliseconds of each command from spawn to exit (one warm-up)."""
-    subprocess.run(cmds[0], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    samples, failures = [], 0
-    for cmd in cmds:
-        start = time.perf_counter()
-        rc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-        samples.append((time.perf_counter() - start) * 1000)
-        failures += rc not in (0,)
-    return {"process_ms": percentiles(samples), "processes": len(cmds), "failures": failures}
-
-
 def interleaved(series):
     """Per-process figures of several series of commands measured together:
     `series` maps a name to its commands, and each round runs the next
@@ -122,6 +110,11 @@ def interleaved(series):
             fail(f"every {name} process failed, e.g. {' '.join(series[name][0])}")
     return {name: {"process_ms": percentiles(samples[name]), "processes": rounds,
                    "failures": failures[name]} for name in names}
+
+
+def per_process(cmds):
+    """Per-process figures of one series of commands (interleaved's)."""
+    return interleaved({"": cmds})[""]
 
 
 def directory_bytes(path):
