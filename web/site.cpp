@@ -499,14 +499,21 @@ std::string match_form(const std::string& text) {
 }
 
 // The text a /match or /api/match request carries: a form's "ad" (or
-// "text") field, a JSON {"text": ...}, or the body as is.
+// "text") field, a JSON {"text": ...}, or the body as is. A form with
+// neither field is an error, not an empty ad: it is what `curl -d @ad.txt`
+// sends (a form's content type over the raw text), and an empty answer
+// would hide that.
 std::string posted_text(const Request& req) {
   std::string type = req.header("content-type");
   if (type.rfind("application/x-www-form-urlencoded", 0) == 0) {
     auto form = parse_form(req.body);
     auto it = form.find("ad");
     if (it == form.end()) it = form.find("text");
-    return it == form.end() ? std::string() : it->second;
+    if (it == form.end())
+      throw Error(ErrorKind::kUsage,
+                  "the form has no \"ad\" or \"text\" field (to post the ad as it is, send it "
+                  "as Content-Type: text/plain)");
+    return it->second;
   }
   if (type.rfind("application/json", 0) == 0) {
     auto j = nlohmann::json::parse(req.body, nullptr, false);

@@ -134,6 +134,16 @@ def test_api_match_is_the_cli_contract(server, index):
     status, _, got = server.request("POST", "/api/match", body=b"{}",
                                     headers={"Content-Type": "application/json"})
     assert status == 400 and "text" in json.loads(got)["error"]
+    # `curl -d @ad.txt` labels the raw ad a form: an error that says so,
+    # not an empty answer; a form's "ad" or "text" field is the ad.
+    status, _, got = server.request("POST", "/api/match", body=text.encode(),
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 400 and "text/plain" in json.loads(got)["error"]
+    for field in ("ad", "text"):
+        status, _, got = server.request(
+            "POST", "/api/match?top=3", body=urllib.parse.urlencode({field: text}).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 200 and json.loads(got) == cli
 
 
 def test_api_specimen_is_the_record(server):
