@@ -362,6 +362,12 @@ TEST_CASE("hits grouped by specimen, counts that say both numbers, the truth pas
   CHECK(past.status == 0);
   CHECK(past.out.find("nothing after") != std::string::npos);
   CHECK(past.out.find("no hits") == std::string::npos);
+  // --limit 0: the counts alone, and nothing claimed about an end.
+  Ran counts = search("meetings --limit 0");
+  CHECK(counts.status == 0);
+  CHECK(counts.out.find(" hits in ") != std::string::npos);
+  CHECK(counts.out.find("nothing after") == std::string::npos);
+  CHECK(counts.out.find("showing") == std::string::npos);
 }
 
 TEST_CASE("type and kind: both spellings, sort values shown, unknown kinds warned") {

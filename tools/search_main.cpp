@@ -68,7 +68,8 @@ damaged one (the message says how to build it); 6 the query cannot be parsed;
       ->required();
   app.add_option("--index", index_flag,
                  "Index directory (default: $OTIOSE_INDEX or ~/.local/share/otiose/index)");
-  app.add_option("-n,--limit", o.limit, "Hits to show (default 10)")->check(CLI::Range(0, 10000));
+  app.add_option("-n,--limit", o.limit, "Hits to show (default 10; 0: the counts alone)")
+      ->check(CLI::Range(0, 10000));
   app.add_option("--offset", o.offset, "Hits to skip (paging)");
   app.add_option("--type", type, "Only specimens (specimen, or role) or only quotes (quote)")
       ->check(CLI::IsMember({"specimen", "role", "quote"}));
@@ -154,6 +155,8 @@ damaged one (the message says how to build it); 6 the query cannot be parsed;
     if (r.hits.empty()) {
       if (r.total == 0)
         std::cout << "no hits for \"" << r.query << "\"\n";
+      else if (r.limit == 0)  // the counts alone
+        std::cout << counts << "\n";
       else  // --offset past the end
         std::cout << counts << "; nothing after " << (r.grouped ? r.specimens : r.total) << "\n";
       return otiose::cli::kOk;
