@@ -824,6 +824,11 @@ std::vector<std::string> SimilarityModel::closest(std::string_view name, std::si
   // further than `limit`, so that most keys cost a length comparison.
   using Distance = std::pair<std::size_t, std::size_t>;
   const Distance kFar{SIZE_MAX, SIZE_MAX};
+  // Within reach: an acronym, a name containing it, or a name a third of
+  // what was typed away (at least two edits: "sdte" is "sdet"). Further
+  // than that a name is no suggestion ("nope" is not
+  // site-reliability-engineer).
+  const Distance kReach{2 + std::max<std::size_t>(2, (typed.size() + 2) / 3), SIZE_MAX};
   auto distance = [&](std::string_view key, const Distance& limit) -> Distance {
     std::string initials;
     bool start = true;
@@ -867,7 +872,7 @@ std::vector<std::string> SimilarityModel::closest(std::string_view name, std::si
   // later specimen must be strictly closer to displace one.
   std::vector<std::pair<Distance, std::size_t>> best;
   for (std::size_t i = 0; i < size(); ++i) {
-    const Distance limit = best.size() < k ? kFar : best.back().first;
+    const Distance limit = best.size() < k ? kReach : best.back().first;
     std::string slug_words(impl_->slug(i));
     std::replace(slug_words.begin(), slug_words.end(), '-', ' ');
     Distance mine = distance(slug_words, limit);

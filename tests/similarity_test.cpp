@@ -364,19 +364,27 @@ TEST_CASE("closest names the specimens an exhaustive comparison would, in its or
       ranked.emplace_back(best, r.record.slug);
     }
     std::sort(ranked.begin(), ranked.end());
+    const std::size_t reach = std::max<std::size_t>(2, (typed.size() + 2) / 3);
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < ranked.size() && i < k; ++i) out.push_back(ranked[i].second);
+    for (std::size_t i = 0; i < ranked.size() && out.size() < k; ++i)
+      if (ranked[i].first.first < 2 || ranked[i].first.first - 2 <= reach)
+        out.push_back(ranked[i].second);
     return out;
   };
-  for (const char* typed :
-       {"scrum mastr", "enterprize architekt", "CSM", "architect", "data", "zzzz", "a",
-        "senior customer service manger", "prodct ownr", "qa", "devops engineeer",
-        "Head of Strategic Oversight", "technical writter", "the", "x y z"})
+  for (const char* typed : {"scrum mastr", "enterprize architekt", "CSM", "architect", "data",
+                            "zzzz", "a", "senior customer service manger", "prodct ownr", "qa",
+                            "devops engineeer", "Head of Strategic Oversight", "technical writter",
+                            "the", "x y z", "nope", "data scientst", "qwertyuiop", "dvops"})
     for (std::size_t k : std::initializer_list<std::size_t>{1, 3, 5, 20, 1000}) {
       CAPTURE(typed, k);
       CHECK(c.model->closest(typed, k) == reference(typed, k));
     }
   CHECK(c.model->closest("scrum", 0).empty());
+  // Nothing within reach: no suggestion, however many were asked for; a
+  // near miss still finds its one.
+  CHECK(c.model->closest("nope", 5).empty());
+  CHECK(c.model->closest("qwertyuiop", 5).empty());
+  CHECK(c.model->closest("data scientst", 5) == std::vector<std::string>{"data-scientist"});
 }
 
 TEST_CASE("a damaged model file is a clear error naming the file") {

@@ -228,10 +228,12 @@ class OTIOSE_EXPORT SimilarityModel {
   std::vector<TermShare> explain_text(std::string_view text, std::string_view slug,
                                       std::size_t n) const;
 
-  // The k specimens whose slug, title or alias is closest to `name`, a
-  // name that matched none exactly: an acronym of a title or alias first
-  // ("CSM"), then names that contain it, then by edit distance; ties by
-  // slug. Empty for a name with no letter or digit.
+  // At most k specimens whose slug, title or alias is closest to `name`,
+  // a name that matched none exactly: an acronym of a title or alias first
+  // ("CSM"), then names that contain it, then by edit distance, up to a
+  // third of the name's length (at least 2) to the whole name or one of its
+  // words plus one; ties by slug. Empty for a name with no letter or digit,
+  // or none within reach.
   std::vector<std::string> closest(std::string_view name, std::size_t k) const;
 
   // The configuration the model was built with.

@@ -85,7 +85,7 @@ def test_get_resolve_explain_len(searcher):
 
 
 def test_errors_carry_their_kind_and_leave_the_searcher_working(searcher, index):
-    cases = [(lambda: searcher.related("no-such-specimen"), "not found", "closest"),
+    cases = [(lambda: searcher.related("enterprize-architekt"), "not found", "closest"),
              (lambda: searcher.get("no-such-specimen"), "not found", "no specimen"),
              (lambda: searcher.search("x" * 70000), "query", "65536"),
              (lambda: searcher.search("x", sort="sideways"), "usage", "sort"),
