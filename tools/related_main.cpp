@@ -46,7 +46,8 @@ match); when even the best is under 50 the output says "no close specimen"
 and --json has "confident": false.
 
 Exit codes: 0 success; 2 usage; 3 unknown specimen (the message lists the
-closest); 4 no index or a damaged one; 5 the --file cannot be read.)");
+closest, if any is near); 4 no index or a damaged one; 5 the --file cannot
+be read.)");
   std::string specimen, index_flag, text, file;
   std::size_t top = 3, explain_terms = 5;
   bool json_out = false, explain = false;

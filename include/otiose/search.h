@@ -206,10 +206,12 @@ class OTIOSE_EXPORT Searcher {
   SearchResults search(std::string_view query, const SearchOptions& options = {}) const;
 
   // The specimen a user means: a slug, a title or an alias, any case.
-  // Throws Error(kNotFound) whose message lists the closest slugs.
+  // Throws Error(kNotFound) whose message lists the closest slugs, if any
+  // is near.
   std::string resolve(std::string_view name) const;
-  // The k slugs closest to a name no specimen has (by slug, title, alias,
-  // acronym and edits), for a "did you mean" list.
+  // At most k slugs closest to a name no specimen has (by slug, title,
+  // alias, acronym and edits; none further than a third of the name away),
+  // for a "did you mean" list (SimilarityModel::closest).
   std::vector<std::string> closest(std::string_view name, std::size_t k) const;
 
   // The k specimens most like `slug` (stored lists; k beyond them computes).
