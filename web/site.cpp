@@ -655,11 +655,13 @@ Response Site::route(const Request& req, const Searcher& s) const {
       std::string list;
       for (const auto& c : s.closest(slug, 5))
         list += "<li><a href=\"" + escape(specimen_href(c)) + "\">" + escape(c) + "</a></li>";
-      return html(
-          404, message_page("No such specimen",
-                            "<p>No specimen is called \xE2\x80\x9C" + escape(slug) +
-                                "\xE2\x80\x9D.</p>" +
-                                (list.empty() ? "" : "<p>The closest:</p><ul>" + list + "</ul>")));
+      return html(404,
+                  message_page("No such specimen",
+                               "<p>No specimen is called \xE2\x80\x9C" + escape(slug) +
+                                   "\xE2\x80\x9D.</p>" +
+                                   (list.empty() ? "<p>None has a name near it: <a href=\"/\">the "
+                                                   "catalogue</a> lists them all.</p>"
+                                                 : "<p>The closest:</p><ul>" + list + "</ul>")));
     }
     bool why = req.param("why") == "1";
     auto related = s.related(record.slug, 3);

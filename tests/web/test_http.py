@@ -100,6 +100,10 @@ def test_unknown_slug_offers_the_closest(server):
     status, _, body = server.get("/specimen/sdett")
     assert status == 404
     assert b'href="/specimen/sdet"' in body
+    # Nothing near: no list of strangers, the way to the catalogue instead.
+    status, _, body = server.get("/specimen/nope")
+    assert status == 404
+    assert b"/specimen/" not in body and b'<a href="/">the catalogue</a>' in body
 
 
 # --- the JSON API has the CLI's contracts -------------------------------------
